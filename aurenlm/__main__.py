@@ -1,0 +1,79 @@
+"""Command line: `python -m aurenlm create-user|check-config|migrate|create-token`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from pydantic import ValidationError
+
+from aurenlm.config import ConfigError, get_settings
+
+
+def _settings_or_exit():
+    try:
+        return get_settings()
+    except (ConfigError, ValidationError) as e:
+        print(f'configuration error: {e}'.splitlines()[0], file=sys.stderr)
+        sys.exit(2)
+
+
+def cmd_check_config(_args) -> int:
+    settings = _settings_or_exit()
+    print(f'environment: {settings.environment}')
+    print(f'database: {settings.db_url.split("@")[-1]}')
+    print(f'data dir: {settings.data_dir.resolve()}')
+    print(f'engine: {"gemini " + settings.gemini_model if settings.gemini_enabled else "offline"}')
+    print(f'redis: {"on" if settings.redis_url else "off (memory rate limits)"}')
+    print('configuration ok')
+    return 0
+
+
+def cmd_migrate(_args) -> int:
+    _settings_or_exit()
+    from aurenlm import migrate
+
+    migrate.upgrade()
+    print(f'database at revision {migrate.current_revision()}')
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    _settings_or_exit()
+    from aurenlm import migrate, repos
+    from aurenlm.repos.users import RegistrationError
+
+    migrate.upgrade()
+    password = args.password or getpass.getpass('Password: ')
+    try:
+        user = repos.users.create(args.email, password, is_admin=args.admin)
+    except RegistrationError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(f'created user {user.email}{" (admin)" if user.is_admin else ""}')
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='python -m aurenlm', description='AurenLM administration')
+    sub = parser.add_subparsers(dest='command', required=True)
+    sub.add_parser('check-config', help='validate the configuration and print a summary').set_defaults(
+        func=cmd_check_config
+    )
+    sub.add_parser('migrate', help='upgrade the database to the latest schema').set_defaults(func=cmd_migrate)
+    create_user = sub.add_parser('create-user', help='create an account')
+    create_user.add_argument('--email', required=True)
+    create_user.add_argument('--password', help='omit to be asked without echo')
+    create_user.add_argument('--admin', action='store_true')
+    create_user.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

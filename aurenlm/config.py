@@ -1,0 +1,169 @@
+"""Settings: every knob AurenLM has, read from the environment and `.env`, validated in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {'change-me', 'changeme', 'secret', 'please-change-me', 'your-secret-key', 'xxx'}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or unsafe; the message names it in one line."""
+
+
+class Environment(StrEnum):
+    development = 'development'
+    staging = 'staging'
+    production = 'production'
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file='.env', env_file_encoding='utf-8', extra='ignore')
+
+    environment: Environment = Environment.development
+    secret_key: SecretStr | None = None
+    data_dir: Path = Path('data')
+    database_url: str | None = None
+    host: str = '127.0.0.1'
+    port: int = 8080
+    public_url: str | None = None
+
+    gemini_api_key: SecretStr | None = None
+    gemini_model: str = 'gemini-2.5-flash'
+    gemini_embed_model: str = 'text-embedding-004'
+    gemini_base_url: str | None = None
+    gemini_timeout_s: float = 60.0
+    gemini_max_attempts: int = 4
+    gemini_breaker_threshold: int = 5
+    gemini_breaker_cooldown_s: float = 30.0
+
+    redis_url: str | None = None
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    max_upload_mb: int = 50
+    max_words_per_source: int = 500_000
+    max_sources_per_notebook: int = 50
+    max_zip_uncompressed_mb: int = 200
+    max_zip_ratio: int = 100
+    url_fetch_timeout_s: float = 20.0
+    allow_private_urls: bool = False
+    clamd_socket: str | None = None
+
+    rate_login: str = '5/minute'
+    rate_register: str = '5/minute'
+    rate_chat: str = '20/minute'
+    rate_api_chat: str = '30/minute'
+    rate_api_upload: str = '30/minute'
+    rate_api_generate: str = '20/minute'
+    rate_api_default: str = '300/minute'
+
+    session_idle_minutes: int = 60 * 24 * 7
+    session_max_hours: int = 24 * 30
+
+    log_level: str = 'INFO'
+    log_json: bool | None = None
+
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_pool_recycle_s: int = 1800
+
+    worker_concurrency: int = 2
+    job_stale_after_s: int = 60
+
+    feature_registration: bool = True
+    feature_gemini: bool = True
+    feature_studio: bool = True
+    feature_api: bool = True
+
+    @field_validator('allowed_origins', mode='before')
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(',') if o.strip()]
+        return value
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == Environment.development
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.environment == Environment.production
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f'sqlite:///{(self.data_dir / "aurenlm.db").resolve()}'
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / 'files'
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / 'cache'
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def gemini_enabled(self) -> bool:
+        return self.feature_gemini and self.gemini_api_key is not None and bool(self.gemini_api_key.get_secret_value())
+
+    def secret(self) -> str:
+        assert self.secret_key is not None, 'resolve_secret() runs at start-up'
+        return self.secret_key.get_secret_value()
+
+    def resolve_secret(self) -> None:
+        """Make sure a strong SECRET_KEY is set; in development, make one and keep it in DATA_DIR."""
+        key = self.secret_key.get_secret_value() if self.secret_key else ''
+        weak = len(key) < MIN_SECRET_LENGTH or key.lower() in PLACEHOLDER_SECRETS
+        if self.is_development:
+            if not key:
+                self.secret_key = SecretStr(_development_secret(self.data_dir))
+            return
+        if not key:
+            raise ConfigError(f'SECRET_KEY is not set: {self.environment} needs {MIN_SECRET_LENGTH}+ random chars.')
+        if weak:
+            raise ConfigError(f'SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters.')
+
+
+def _development_secret(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / 'secret_key'
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # O_EXCL + 0600: the key is never readable by others, not even for a moment
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(key)
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.resolve_secret()
+    return settings
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
+
+
+def test_postgres_url() -> str | None:
+    """The server URL the test suite uses to create its own PostgreSQL database."""
+    return os.environ.get('AURENLM_TEST_POSTGRES_URL')

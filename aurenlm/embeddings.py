@@ -1,0 +1,183 @@
+"""Text embeddings: wordllama offline (weights ship in the wheel, no network), or a provider's model with a key.
+
+Vectors are float32 and L2-normalised, so a dot product is the cosine similarity. Query vectors are cached on disk
+by model and text; chunk vectors are stored with their chunks (`to_blob` / `from_blob`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from aurenlm.config import get_settings
+from aurenlm.query import expand_identifiers
+
+if TYPE_CHECKING:
+    import diskcache
+    from wordllama.inference import WordLlamaInference
+
+OFFLINE_MODEL = 'wordllama-l2-supercat-256'
+OFFLINE_DIM = 256
+_WORDLLAMA_CONFIG = 'l2_supercat'
+# embedding a chunk longer than this costs time and dilutes a mean-pooled vector; the head of a chunk says enough
+MAX_EMBED_CHARS = 4000
+_QUERY_CACHE_TTL_S = 30 * 24 * 3600
+
+
+class Embedder(Protocol):
+    """A remote embedding model, such as an LLM provider: one vector per text, in order."""
+
+    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+_model_lock = threading.Lock()
+_model: WordLlamaInference | None = None
+_cache_lock = threading.Lock()
+_query_cache: diskcache.Cache | None = None
+
+
+def _wordllama_dir() -> Path:
+    return get_settings().cache_dir / 'wordllama'
+
+
+def _prepare_offline_files(cache_dir: Path) -> None:
+    """Put the wheel's tokenizer where wordllama's loader looks for it.
+
+    The loader checks `<package>/tokenizer/<file>` and then `<cache_dir>/tokenizers/<file>`, but the wheel ships the
+    file in `<package>/tokenizers/`, so without this copy it would try Hugging Face. The weights are found in the
+    package itself.
+    """
+    import wordllama
+    from wordllama import WordLlama
+
+    filename = getattr(WordLlama._wordllama, _WORDLLAMA_CONFIG).tokenizer_config
+    target = cache_dir / 'tokenizers' / filename
+    if target.exists():
+        return
+    source = Path(wordllama.__file__).parent / 'tokenizers' / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # copy then rename: another process loading at the same time never sees half a file
+    partial = target.with_suffix(f'.{threading.get_ident()}.part')
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+
+
+def offline_model() -> WordLlamaInference:
+    """The wordllama model, loaded once per process on first use (about 0.2 s, 16 MB of weights)."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                from wordllama import WordLlama
+
+                cache_dir = _wordllama_dir()
+                _prepare_offline_files(cache_dir)
+                _model = WordLlama.load(
+                    config=_WORDLLAMA_CONFIG, dim=OFFLINE_DIM, cache_dir=cache_dir, disable_download=True
+                )
+    return _model
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; an all-zero row (empty text) stays zero instead of becoming NaN."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def embed_texts(texts: Sequence[str]) -> np.ndarray:
+    """Offline vectors, shape (len(texts), 256), float32, unit length. CPU-bound: run it off the event loop."""
+    if not texts:
+        return np.zeros((0, OFFLINE_DIM), dtype=np.float32)
+    clipped = [expand_identifiers(t[:MAX_EMBED_CHARS]) for t in texts]
+    # wordllama pads each batch to its longest text, so similar lengths together waste less work
+    order = sorted(range(len(clipped)), key=lambda i: len(clipped[i]))
+    vectors = offline_model().embed([clipped[i] for i in order], norm=False, batch_size=64)
+    out = np.empty_like(vectors)
+    out[order] = vectors
+    return normalise(out)
+
+
+def passage_text(heading: str, text: str) -> str:
+    """What a chunk is embedded as: its heading path gives a short passage the context of its section."""
+    return f'{heading}\n{text}' if heading else text
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype='<f4').tobytes()
+
+
+def from_blob(blob: bytes, dim: int) -> np.ndarray:
+    vector = np.frombuffer(blob, dtype='<f4')
+    if vector.shape != (dim,):
+        raise ValueError(f'embedding blob holds {vector.size} values, expected {dim}: re-embed the source')
+    return vector.astype(np.float32)
+
+
+def _cache() -> diskcache.Cache:
+    global _query_cache
+    if _query_cache is None:
+        with _cache_lock:
+            if _query_cache is None:
+                import diskcache
+
+                _query_cache = diskcache.Cache(str(get_settings().cache_dir / 'query_embeddings'), size_limit=2**28)
+    return _query_cache
+
+
+def _cache_key(model: str, text: str) -> str:
+    return 'qvec:' + hashlib.sha256(f'{model}\0{text}'.encode()).hexdigest()
+
+
+def cached_query_vector(model: str, text: str) -> np.ndarray | None:
+    blob = _cache().get(_cache_key(model, text))
+    return np.frombuffer(blob, dtype='<f4').astype(np.float32) if isinstance(blob, bytes) else None
+
+
+def store_query_vector(model: str, text: str, vector: np.ndarray) -> None:
+    _cache().set(_cache_key(model, text), to_blob(vector), expire=_QUERY_CACHE_TTL_S)
+
+
+def embed_query(text: str) -> np.ndarray:
+    """The offline vector of a question, from the disk cache when it was asked before."""
+    vector = cached_query_vector(OFFLINE_MODEL, text)
+    if vector is None:
+        vector = embed_texts([text])[0]
+        store_query_vector(OFFLINE_MODEL, text, vector)
+    return vector
+
+
+async def embed_query_async(text: str, model: str = OFFLINE_MODEL, embedder: Embedder | None = None) -> np.ndarray:
+    """A question's vector for `model`: cached, else offline in a worker thread, else from `embedder`.
+
+    The model name is part of the cache key, so `embedder` must be the one that serves `model`.
+    """
+    vector = cached_query_vector(model, text)
+    if vector is not None:
+        return vector
+    if model == OFFLINE_MODEL:
+        vector = (await asyncio.to_thread(embed_texts, [text]))[0]
+    elif embedder is None:
+        raise ValueError(f'no embedder given for model {model!r}; only {OFFLINE_MODEL!r} runs offline')
+    else:
+        vector = normalise(np.asarray(await embedder.embed([text]), dtype=np.float32).reshape(1, -1))[0]
+    store_query_vector(model, text, vector)
+    return vector
+
+
+async def embed_passages(texts: list[str], model: str = OFFLINE_MODEL, embedder: Embedder | None = None) -> np.ndarray:
+    """Vectors for chunks (use `passage_text`), offline in a worker thread or from `embedder`; unit length."""
+    if model == OFFLINE_MODEL:
+        return await asyncio.to_thread(embed_texts, texts)
+    if embedder is None:
+        raise ValueError(f'no embedder given for model {model!r}; only {OFFLINE_MODEL!r} runs offline')
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return normalise(np.asarray(await embedder.embed(texts), dtype=np.float32))

@@ -1,0 +1,230 @@
+"""Text analysis shared by the full-text index and the questions asked of it: terms, stemming, identifier splitting.
+
+Documents and questions go through the same `terms()` so that a word matches however it is inflected, and an
+identifier such as `asn1_create_element` matches both as a whole and by its parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# A word, or an identifier joined by _ . - / : (asn1_create_element, text/plain, python3.11, dh-python).
+# Apostrophes are left out on purpose: "don't" splits into don + t and both parts are dropped as stopwords.
+_TOKEN = re.compile(r'[^\W_]+(?:[_.\-/:]+[^\W_]+)*')
+_JOINERS = re.compile(r'[_.\-/:]+')
+# camelCase and ACRONYMWord boundaries: getElementById -> get Element By Id, X509Certificate -> X509 Certificate
+_CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+
+_STOPWORD_LIST = """
+    a about above after again against all am an and any are aren as at be because been before being below between
+    both but by can cannot could couldn did didn do does doesn doing don down during each either else etc ever every
+    few for from further get gets got had hadn has hasn have haven having he her here hers herself him himself his how
+    however i if in into is isn it its itself just let ll me might more most must mustn my myself needn neither no nor
+    not of off often on once only or other ought our ours ourselves out over own re s same shall shan she should
+    shouldn so some such t than that the their theirs them themselves then there these they this those through thus to
+    too under until up upon us ve very was wasn we were weren what whatever when whenever where whereas wherever
+    whether which while who whoever whom whose why will with within without won would wouldn yet you your yours
+    yourself yourselves
+    also anyone anything anybody somebody someone something way ways thing things
+    explain describe tell please want wants wanted wish need needs know knows happen happens happened
+    e g eg ie i.e e.g
+"""
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+# The opening words of a question or request carry no topic; left in, they pull a mean-pooled embedding towards every
+# other question-shaped text instead of towards the passage that answers it.
+_QUESTION_OPENING = re.compile(
+    r"""^\s*(?:
+        (?:please\s+)?(?:can|could|would|will)\s+(?:you|i|we|one)\s+(?:please\s+)?
+            (?:tell\s+me|explain|describe|show\s+me|summari[sz]e|list)?
+        | (?:please\s+)?(?:tell\s+me|explain|describe|show\s+me|summari[sz]e)
+        | i\s+(?:want|would\s+like|need)\s+to\s+(?:know|understand|find\s+out)
+        | (?:do|does|did)\s+(?:you|anyone)\s+know
+        | is\s+there\s+(?:a|any)\s+(?:way|option|means)\s+to
+        | (?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:much|many|long|often|exactly))?
+            (?:\s+(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|must|might))?
+            (?:\s+(?:i|we|you|one|they|it|there|the|a|an))?
+    )\b[\s,:]*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A question ready for both retrievers: `terms` for full text, `embed_text` for the embedding model."""
+
+    text: str
+    terms: list[str]
+    embed_text: str
+
+
+def prepare(question: str) -> PreparedQuery:
+    embed_text = expand_identifiers(strip_question_words(question)) or question
+    # unique terms, first occurrence first: repeating a word in a question should not double its weight
+    return PreparedQuery(text=question, terms=list(dict.fromkeys(terms(question))), embed_text=embed_text)
+
+
+def strip_question_words(question: str) -> str:
+    """'How does libtasn1 parse DER?' -> 'libtasn1 parse DER'. Leaves the question alone if nothing would remain."""
+    stripped = _QUESTION_OPENING.sub('', question, count=1).strip().rstrip('?!. ').strip()
+    return stripped or question.strip()
+
+
+def expand_identifiers(text: str) -> str:
+    """Spell identifiers as words for the embedding model: asn1_create_element -> asn1 create element."""
+    return _TOKEN.sub(lambda m: ' '.join(_identifier_parts(m.group())) if _is_compound(m.group()) else m.group(), text)
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of a text: lowercased, stopwords dropped, words stemmed, identifiers kept whole and split."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if _is_compound(token):
+            whole = token.lower()
+            # a whole identifier is rare and specific, so an exact mention outranks a passage that has its parts
+            if len(whole) > 1 and whole not in STOPWORDS:
+                out.append(whole)
+            out.extend(t for t in (_term(p) for p in _identifier_parts(token)) if t)
+        else:
+            t = _term(token)
+            if t:
+                out.append(t)
+    return out
+
+
+def _is_compound(token: str) -> bool:
+    return bool(_JOINERS.search(token)) or (not token.isupper() and not token.islower() and bool(_CAMEL.search(token)))
+
+
+def _identifier_parts(token: str) -> list[str]:
+    return [part for piece in _JOINERS.split(token) for part in _CAMEL.split(piece) if part]
+
+
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str | None:
+    # cached: word frequencies are Zipfian, so a few thousand entries answer almost every lookup
+    word = word.lower()
+    if word in STOPWORDS:
+        return None
+    if word.isdigit():
+        return word
+    if len(word) < 2:
+        return None
+    if not word.isascii() or not word.isalpha():
+        return word  # version strings, codes, other scripts: stemming rules for English do not apply
+    return stem(word)
+
+
+# --- Porter stemmer (M. F. Porter, 1980, "An algorithm for suffix stripping"), the original rules ---
+
+_VOWELS = frozenset('aeiou')
+
+
+def _is_consonant(word: str, i: int) -> bool:
+    ch = word[i]
+    if ch in _VOWELS:
+        return False
+    if ch == 'y':
+        return i == 0 or not _is_consonant(word, i - 1)
+    return True
+
+
+def _measure(stem_: str) -> int:
+    """Porter's m: the number of vowel-consonant sequences in the stem."""
+    m, prev_vowel = 0, False
+    for i in range(len(stem_)):
+        vowel = not _is_consonant(stem_, i)
+        if prev_vowel and not vowel:
+            m += 1
+        prev_vowel = vowel
+    return m
+
+
+def _has_vowel(stem_: str) -> bool:
+    return any(not _is_consonant(stem_, i) for i in range(len(stem_)))
+
+
+def _double_consonant(word: str) -> bool:
+    return len(word) >= 2 and word[-1] == word[-2] and _is_consonant(word, len(word) - 1)
+
+
+def _cvc(word: str) -> bool:
+    if len(word) < 3 or word[-1] in 'wxy':
+        return False
+    n = len(word)
+    return _is_consonant(word, n - 3) and not _is_consonant(word, n - 2) and _is_consonant(word, n - 1)
+
+
+_STEP2 = (
+    ('ational', 'ate'), ('tional', 'tion'), ('enci', 'ence'), ('anci', 'ance'), ('izer', 'ize'), ('bli', 'ble'),
+    ('alli', 'al'), ('entli', 'ent'), ('eli', 'e'), ('ousli', 'ous'), ('ization', 'ize'), ('ation', 'ate'),
+    ('ator', 'ate'), ('alism', 'al'), ('iveness', 'ive'), ('fulness', 'ful'), ('ousness', 'ous'), ('aliti', 'al'),
+    ('iviti', 'ive'), ('biliti', 'ble'), ('logi', 'log'),
+)  # fmt: skip
+_STEP3 = (('icate', 'ic'), ('ative', ''), ('alize', 'al'), ('iciti', 'ic'), ('ical', 'ic'), ('ful', ''), ('ness', ''))
+_STEP4 = (
+    'al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ion', 'ou', 'ism', 'ate', 'iti',
+    'ous', 'ive', 'ize',
+)  # fmt: skip
+# Porter picks the longest matching suffix and stops there even when its condition fails
+_STEP2_LONGEST = sorted(_STEP2, key=lambda rule: -len(rule[0]))
+_STEP3_LONGEST = sorted(_STEP3, key=lambda rule: -len(rule[0]))
+_STEP4_LONGEST = sorted(_STEP4, key=len, reverse=True)
+
+
+def _replace_if_measured(word: str, rules: list[tuple[str, str]], min_m: int) -> str:
+    for suffix, replacement in rules:
+        if word.endswith(suffix):
+            base = word[: -len(suffix)]
+            return base + replacement if _measure(base) > min_m else word
+    return word
+
+
+def stem(word: str) -> str:
+    """Porter stem of a lowercase ASCII word: connection, connected, connecting -> connect."""
+    if len(word) <= 2:
+        return word
+    # step 1a: plurals
+    if word.endswith('sses') or word.endswith('ies'):
+        word = word[:-2]
+    elif word.endswith('s') and not word.endswith('ss'):
+        word = word[:-1]
+    # step 1b: -ed, -ing
+    if word.endswith('eed'):
+        if _measure(word[:-3]) > 0:
+            word = word[:-1]
+    else:
+        for suffix in ('ed', 'ing'):
+            if word.endswith(suffix) and _has_vowel(word[: -len(suffix)]):
+                word = word[: -len(suffix)]
+                if word.endswith(('at', 'bl', 'iz')):
+                    word += 'e'
+                elif _double_consonant(word) and word[-1] not in 'lsz':
+                    word = word[:-1]
+                elif _measure(word) == 1 and _cvc(word):
+                    word += 'e'
+                break
+    # step 1c: y -> i after a vowel-bearing stem
+    if word.endswith('y') and _has_vowel(word[:-1]):
+        word = word[:-1] + 'i'
+    word = _replace_if_measured(word, _STEP2_LONGEST, 0)
+    word = _replace_if_measured(word, _STEP3_LONGEST, 0)
+    # step 4: drop derivational suffixes from long stems
+    for suffix in _STEP4_LONGEST:
+        if word.endswith(suffix):
+            base = word[: -len(suffix)]
+            if _measure(base) > 1 and (suffix != 'ion' or base.endswith(('s', 't'))):
+                word = base
+            break
+    # step 5: final e, double l
+    if word.endswith('e'):
+        base = word[:-1]
+        m = _measure(base)
+        if m > 1 or (m == 1 and not _cvc(base)):
+            word = base
+    if word.endswith('ll') and _measure(word) > 1:
+        word = word[:-1]
+    return word

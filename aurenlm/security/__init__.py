@@ -1,0 +1,1 @@
+"""Security: passwords, sessions, API tokens, rate limits, upload checks and HTTP headers."""

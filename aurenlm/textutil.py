@@ -1,0 +1,514 @@
+"""Plain-text helpers shared by the offline engine: sentence spans, key phrases and sentence centrality.
+
+Everything here is deterministic and numpy-only, so the same sources always give the same studio output.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Function words plus the vague verbs and adverbs that make a "phrase" read like a sentence fragment.
+STOPWORDS = frozenset(
+    """
+    a about above across after again against all almost also although always am among an and another any anyone
+    anything are around as at be became because become becomes been before being below between both but by can
+    cannot could did do does doing done down during each either else enough etc even ever every few for from
+    further get gets given gives go goes going got had has have having he her here hers herself him himself his how
+    however i if in into is it its itself just least less let like likely made make makes many may me might more
+    most much must my myself need needs neither no nor not now of off often on once one only onto or other others
+    otherwise our ours ourselves out over own per perhaps please put quite rather really same see seen shall she
+    should since so some something sometimes still such than that the their theirs them themselves then there
+    therefore these they this those though through thus to too toward towards under until up upon us use used uses
+    using very via was we well were what whatever when whenever where whereas whether which while who whom whose why
+    will with within without would yet you your yours yourself yourselves
+    able above according actually already anyway become certain clearly different e.g eg etc example following
+    general generally i.e ie instead later mainly new non old particular possible rather several simply sure take
+    taken takes usually various whole way ways within without yes
+    called contain contains described describes done found include includes including keep known mean means
+    provide provided provides refer refers return returns said say says set show shown shows value want wants
+    first second third last next previous section chapter page figure table note notes see also above below
+    containing regarding regardless respectively http https www com org html htm
+    indicates specifies allows requires represents defines creates reads writes checks holds stores supports
+    becomes means tells gets lets makes needs tries
+    """.split()
+)
+
+# Abbreviations whose trailing period does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    'e.g i.e eg ie vs cf fig figs dr mr mrs ms prof sr jr st no nos sec secs ch vol vols pp eq eqs approx viz al ca '
+    'resp incl esp dept est min max ref refs art'.split()
+)
+
+_BULLET = re.compile(r'[ \t]*(?:[•·◦▪‣●○■□\-–*+]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]{1,4}\))[ \t]+\S')
+_FENCE = re.compile(r'[ \t]*(```|~~~)')
+_CODE_HINT = re.compile(
+    r'::=|^\s*[{}]|[{]\s*$|\)\s*;\s*$|=>|^\s*(?:#include|import \w|from \S+ import|def \w|class \w+[:(]|return\b.*;)'
+    # C-style prototypes, common in API references
+    r'|^\s*(?:(?:const|unsigned|signed|static|extern|struct|enum)\s+)*(?:void|int|char|long|short|size_t|bool|\w+_t)\b'
+    r'[\w\s*]*\('
+)
+_BOUNDARY = re.compile(r'[.!?]+[)"\'”’\]]*(?=\s+[(\["\'“‘A-Z0-9])')
+_WS = re.compile(r'\s+')
+_SOFT_HYPHEN = re.compile('[\u00ad\ufffe\ufffd]\\s*')  # pdfium marks hyphenation breaks with U+FFFE
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*")
+_WORD = re.compile(r'\w+', re.UNICODE)
+_URL = re.compile(r'\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+|\S+@\S+\.\w+', re.I)
+_TERMINAL = ('.', '!', '?', '.)', '."', '.”', '.’', '?"', '?”', '!"')
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence-like piece of a text: `text == source[start:end]`, so it can be quoted and highlighted exactly."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # prose | bullet | code | heading
+
+
+def normalize_ws(text: str) -> str:
+    """Collapse runs of whitespace (PDF line breaks included) into single spaces; rejoin soft-hyphenated words."""
+    return _WS.sub(' ', _SOFT_HYPHEN.sub('', text)).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words that carry meaning: no stopwords, no bare numbers, no single letters."""
+    return [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and not w.isdigit()]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, end excluding the line break."""
+    spans, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip('\r\n')
+        spans.append((pos, pos + len(body)))
+        pos += len(line)
+    return spans
+
+
+def _looks_like_code(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _CODE_HINT.search(stripped):
+        return True
+    symbols = sum(1 for ch in stripped if ch in '{}[]()<>=;_/\\|$#*&^~`')
+    return len(stripped) >= 6 and symbols / len(stripped) > 0.15
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip().endswith(_TERMINAL) or line.rstrip().endswith((':', ';'))
+
+
+def _segments(text: str) -> list[tuple[int, int, str]]:
+    """Group lines into blocks that can hold sentences: paragraphs, list items, code and heading lines.
+
+    PDF text breaks lines mid-sentence, so prose lines are joined until a blank line, a bullet, code, or a short
+    unpunctuated line followed by a capital (a heading or running header) ends the paragraph.
+    """
+    lines = _lines(text)
+    segments: list[tuple[int, int, str]] = []
+    current: list[int] | None = None  # [start, end] of the open segment
+    current_kind = 'prose'
+    in_fence = False
+    typical = sorted(e - s for s, e in lines if e > s)
+    typical_len = typical[len(typical) * 3 // 4] if typical else 80
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            segments.append((current[0], current[1], current_kind))
+        current = None
+
+    for i, (start, end) in enumerate(lines):
+        line = text[start:end]
+        if _FENCE.match(line):
+            close()
+            in_fence = not in_fence
+            segments.append((start, end, 'code'))
+            continue
+        if in_fence:
+            segments.append((start, end, 'code'))
+            continue
+        if not line.strip():
+            close()
+            continue
+        if line.strip().isdigit():  # page numbers
+            close()
+            continue
+        if _BULLET.match(line):
+            close()
+            current, current_kind = [start, end], 'bullet'
+            continue
+        if _looks_like_code(line) or (current is None and line.startswith(('    ', '\t'))):
+            close()
+            segments.append((start, end, 'code'))
+            continue
+        stripped = line.strip()
+        # Wrapped prose lines run nearly full width, so a short unpunctuated line is a heading or running header.
+        headingish = (
+            not _ends_sentence(line)
+            and len(stripped) < max(40, typical_len * 0.6)
+            and not stripped.endswith((',', '-', '–', '(', ' and', ' or', ' the', ' of', ' a', ' to'))
+        )
+        if current is None:
+            current, current_kind = [start, end], 'prose'
+        else:
+            current[1] = end
+        if headingish:
+            if current[0] == start:
+                current_kind = 'heading'
+            close()
+        elif stripped.endswith(':'):
+            close()  # a lead-in to a list or code block: what follows is not the same sentence
+    close()
+    return segments
+
+
+def _is_boundary(segment: str, dot: int) -> bool:
+    """Whether the period at `dot` ends a sentence (abbreviations and initials do not)."""
+    if segment[dot] != '.':
+        return True
+    head = segment[:dot]
+    match = re.search(r'([A-Za-z][A-Za-z.]*)$', head)
+    if not match:
+        return True
+    word = match.group(1)
+    if word.lower().rstrip('.') in _ABBREVIATIONS:
+        return False
+    # "J. Smith", "U.S." style initials
+    return not (len(word) == 1 and word.isupper() or re.fullmatch(r'(?:[A-Za-z]\.)+[A-Za-z]', word))
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Split text into sentence spans robustly: abbreviations, decimals/versions, bullets and code stay intact."""
+    spans: list[Span] = []
+    for seg_start, seg_end, kind in _segments(text):
+        segment = text[seg_start:seg_end]
+        if kind in ('code', 'heading'):
+            stripped = segment.strip()
+            if stripped:
+                offset = seg_start + segment.index(stripped)
+                spans.append(Span(offset, offset + len(stripped), stripped, kind))
+            continue
+        piece_start = 0
+        for match in _BOUNDARY.finditer(segment):
+            if not _is_boundary(segment, match.start()):
+                continue
+            _add_piece(spans, text, seg_start + piece_start, seg_start + match.end(), kind)
+            piece_start = match.end()
+            kind = 'prose'  # only the first sentence of a list item carries the bullet
+        _add_piece(spans, text, seg_start + piece_start, seg_end, kind)
+    return spans
+
+
+def _add_piece(spans: list[Span], text: str, start: int, end: int, kind: str) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    offset = start + piece.index(stripped)
+    spans.append(Span(offset, offset + len(stripped), stripped, kind))
+
+
+def is_informative(span: Span, min_words: int = 7, max_words: int = 60) -> bool:
+    """A complete prose sentence worth quoting: long enough, mostly letters, properly terminated."""
+    if span.kind not in ('prose', 'bullet'):
+        return False
+    text = span.text
+    if not text.endswith(_TERMINAL) or not (text[0].isupper() or text[0] in '"“‘(\''):
+        return False
+    count = len(text.split())
+    if not min_words <= count <= max_words:
+        return False
+    letters = sum(ch.isalpha() for ch in text)
+    if letters / len(text) < 0.7:
+        return False
+    return not _looks_like_code(normalize_ws(text)) and len(content_words(text)) >= 3
+
+
+def strip_bullet(span: Span) -> Span:
+    """Drop a leading list marker so a list item reads as a sentence (offsets stay exact)."""
+    match = re.match(r'(?:[•·◦▪‣●○■□\-–*+]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]{1,4}\))[ \t]+', span.text)
+    if span.kind != 'bullet' or not match:
+        return span
+    cut = match.end()
+    return Span(span.start + cut, span.end, span.text[cut:], 'prose')
+
+
+# -- key phrases --------------------------------------------------------------------------------------------------
+
+
+def _phrase_tokens(text: str) -> list[list[str]]:
+    """Runs of candidate words, broken at stopwords, numbers and punctuation (a cheap noun-phrase chunker)."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    last_end = -1
+    for match in _TOKEN.finditer(text):
+        token = match.group(0).rstrip('.')
+        gap = text[last_end : match.start()] if last_end >= 0 else ' '
+        lower = token.lower()
+        bad = (
+            lower in STOPWORDS
+            or len(token) < 2
+            or "'" in token
+            or '’' in token
+            or lower.endswith('ly')
+            and len(lower) > 4
+        )
+        if bad or gap.strip() or len(current) >= 6:
+            if current:
+                runs.append(current)
+            current = []
+        if not bad:
+            current.append(token)
+        last_end = match.end()
+    if current:
+        runs.append(current)
+    return runs
+
+
+def phrase_counts(text: str, max_len: int = 3) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """Count candidate phrases (1..max_len words) by lower-cased key, and remember the spellings seen for each."""
+    counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    # addresses are not topics, and their pieces ("https", "org") would outrank real phrases
+    for run in _phrase_tokens(_URL.sub(' . ', text)):
+        for n in range(1, min(max_len, len(run)) + 1):
+            for i in range(len(run) - n + 1):
+                gram = run[i : i + n]
+                if n == 1 and len(gram[0]) < 3:
+                    continue
+                if gram[-1].islower() and gram[-1].endswith('ed') and len(gram[-1]) > 4:
+                    continue  # "element deleted", "documents released": a clause, not a name
+                form = ' '.join(gram)
+                key = form.lower()
+                counts[key] += 1
+                forms.setdefault(key, Counter())[form] += 1
+    return counts, forms
+
+
+class PhraseIndex:
+    """Candidate phrases per document (chunk), scored by TF-IDF over any subset of the documents."""
+
+    def __init__(self, docs: Sequence[str]) -> None:
+        self.per_doc: list[Counter[str]] = []
+        self.forms: dict[str, Counter[str]] = {}
+        self.df: Counter[str] = Counter()
+        self.total: Counter[str] = Counter()
+        for doc in docs:
+            counts, forms = phrase_counts(doc)
+            self.per_doc.append(counts)
+            self.df.update(counts.keys())
+            self.total.update(counts)
+            for key, seen in forms.items():
+                self.forms.setdefault(key, Counter()).update(seen)
+        self.n_docs = max(1, len(docs))
+        self._display: dict[str, str] = {}
+
+    def idf(self, key: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df[key] + 1)) + 1.0
+
+    def display(self, key: str) -> str:
+        """The most common spelling of a phrase (ties broken alphabetically, for determinism)."""
+        if key not in self._display:
+            seen = self.forms.get(key)
+            self._display[key] = min(seen.items(), key=lambda kv: (-kv[1], kv[0]))[0] if seen else key
+        return self._display[key]
+
+    def scores(self, doc_ids: Iterable[int] | None = None, min_total: int = 2) -> dict[str, float]:
+        """TF-IDF of every phrase over the given documents; phrases seen fewer than `min_total` times are noise."""
+        ids = range(len(self.per_doc)) if doc_ids is None else doc_ids
+        tf: Counter[str] = Counter()
+        for i in ids:
+            tf.update(self.per_doc[i])
+        scored = {}
+        for key, count in tf.items():
+            if self.total[key] < min_total:
+                continue
+            n = key.count(' ') + 1
+            # longer phrases are rarer but more telling; a modest boost keeps unigrams from crowding them out
+            boost = (1.0, 1.6, 1.9)[min(n, 3) - 1]
+            if n == 1 and self.display(key).isalpha() and self.display(key).islower():
+                boost = 0.8  # a plain lower-case word is more often an adjective or a verb than a topic
+            scored[key] = (1.0 + math.log(count)) * self.idf(key) * boost
+        return scored
+
+    def top(
+        self, doc_ids: Iterable[int] | None = None, k: int = 10, exclude: Iterable[str] = (), min_total: int = 2
+    ) -> list[str]:
+        """The k best phrases over the documents, skipping ones that overlap a better phrase (display forms)."""
+        scored = self.scores(doc_ids, min_total=min_total)
+        if not scored and min_total > 1:
+            scored = self.scores(doc_ids, min_total=1)
+        excluded = [{t.lower().rstrip('.') for t in _TOKEN.findall(e)} for e in exclude]
+        chosen: list[str] = []
+        chosen_sets: list[set[str]] = []
+        for key, _score in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
+            tokens = set(key.split())
+            if any(tokens <= s or s <= tokens for s in chosen_sets):
+                continue
+            if any(tokens <= e for e in excluded if e):
+                continue
+            chosen.append(self.display(key))
+            chosen_sets.append(tokens)
+            if len(chosen) >= k:
+                break
+        return chosen
+
+
+def key_phrases(docs: Sequence[str], k: int = 10) -> list[str]:
+    """The k most characteristic phrases of a set of documents (TF-IDF across the documents)."""
+    return PhraseIndex(docs).top(k=k)
+
+
+# -- centrality ---------------------------------------------------------------------------------------------------
+
+
+def centrality(sentences: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of each sentence's TF-IDF vector to the centroid: high means central to the texts.
+
+    Sparse COO arrays keep memory linear in the number of words, so large selections stay cheap.
+    """
+    n = len(sentences)
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for r, sentence in enumerate(sentences):
+        for word, count in Counter(content_words(sentence)).items():
+            rows.append(r)
+            cols.append(vocab.setdefault(word, len(vocab)))
+            vals.append(float(count))
+    if not vocab:
+        return np.zeros(n, dtype=np.float32)
+    row = np.asarray(rows, dtype=np.int64)
+    col = np.asarray(cols, dtype=np.int64)
+    val = np.asarray(vals, dtype=np.float64)
+    df = np.bincount(col, minlength=len(vocab))
+    val = (1.0 + np.log(val)) * (np.log((n + 1) / (df[col] + 1)) + 1.0)
+    norms = np.sqrt(np.bincount(row, weights=val * val, minlength=n))
+    val = val / np.where(norms[row] == 0, 1.0, norms[row])
+    centroid = np.bincount(col, weights=val, minlength=len(vocab)) / n
+    c_norm = np.linalg.norm(centroid) or 1.0
+    return (np.bincount(row, weights=val * centroid[col], minlength=n) / c_norm).astype(np.float32)
+
+
+# -- definitions and dates ----------------------------------------------------------------------------------------
+
+_DEFINITION = re.compile(
+    r'^(?P<term>[^,;:()\[\]{}]{2,80}?)\s+(?P<verb>refers to|stands for|is defined as|means|denotes|is|are)\s+(?P<rest>\S.*)$',
+    re.S,
+)
+_NOT_A_TERM = frozenset(
+    'it this that these those there they he she we you i which what who here such each all some any both another '
+    'other its their our his her one none most many much several every either neither'.split()
+)
+_NOT_A_DEFINITION = frozenset(
+    'not also only now then there here very too always never still just currently usually often able available '
+    'possible required important necessary true false set done made given taken known shown seen written built found '
+    'kept put run held left sent said being likely unable free so more less likely different same'.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    term: str
+    verb: str
+    definition: str  # the part after the verb
+
+
+def find_definition(sentence: str) -> Definition | None:
+    """Recognise 'X is a ...', 'X are ...', 'X means ...' sentences and return the term they define."""
+    text = normalize_ws(sentence)
+    match = _DEFINITION.match(text)
+    if not match:
+        return None
+    term, verb, rest = match.group('term').strip(), match.group('verb'), match.group('rest')
+    term_words = term.split()
+    if not 1 <= len(term_words) <= 6 or len(term) > 60 or not any(ch.isalpha() for ch in term):
+        return None
+    if term_words[0].lower() in _NOT_A_TERM or term_words[-1].lower() in STOPWORDS:
+        return None
+    if any(w.lower() in ('was', 'were', 'be', 'can', 'may', 'will', 'should', 'must', 'has', 'have') for w in term_words):
+        return None
+    first = rest.split()[0].lower().strip('",.')
+    if verb == 'is' and first not in ('a', 'an', 'the', 'one'):
+        return None  # "X is used ..." describes, it does not define
+    if verb == 'are' and (first in _NOT_A_DEFINITION or first.endswith('ed') or first.endswith('en')):
+        return None  # passive voice: "Files are copied ..."
+    return Definition(term=term, verb=verb, definition=rest)
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ('january', 'jan'),
+            ('february', 'feb'),
+            ('march', 'mar'),
+            ('april', 'apr'),
+            ('may',),
+            ('june', 'jun'),
+            ('july', 'jul'),
+            ('august', 'aug'),
+            ('september', 'sep', 'sept'),
+            ('october', 'oct'),
+            ('november', 'nov'),
+            ('december', 'dec'),
+        ]
+    )
+    for m in names
+}
+_MONTH = r'(?P<month>' + '|'.join(sorted(_MONTHS, key=len, reverse=True)) + r')\.?'
+_DATE_PATTERNS = [
+    re.compile(r'\b(?P<year>1[5-9]\d\d|20\d\d)-(?P<mnum>0[1-9]|1[0-2])(?:-(?P<day>[0-2]\d|3[01]))?\b'),
+    re.compile(r'\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+' + _MONTH + r',?\s+(?P<year>1[5-9]\d\d|20\d\d)\b', re.I),
+    re.compile(r'\b' + _MONTH + r'\s+(?:(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+)?(?P<year>1[5-9]\d\d|20\d\d)\b', re.I),
+    # a bare year, but not a part of a number, a version or an identifier
+    re.compile(r'(?<![\w.\-/])(?P<year>1[5-9]\d\d|20\d\d)(?![\w\-/]|\.\d)'),
+]
+_VERSION = re.compile(r'\b(?:version|release|v)\s?(?P<version>\d+(?:\.\d+){1,3})\b', re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class TimePoint:
+    """A date-like mention: `key` sorts chronologically (year, month, day); versions sort after dates."""
+
+    key: tuple[int, ...]
+    label: str
+    is_version: bool
+
+
+def find_time_points(text: str) -> list[TimePoint]:
+    """Dates, years and version numbers mentioned in a sentence, most precise first."""
+    found: list[TimePoint] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e or s < match.end() <= e for s, e in taken):
+                continue
+            groups = match.groupdict()
+            year = int(groups['year'])
+            month = int(groups['mnum']) if groups.get('mnum') else _MONTHS.get((groups.get('month') or '').lower(), 0)
+            day = int(groups['day']) if groups.get('day') else 0
+            if day > 31:
+                continue
+            taken.append((match.start(), match.end()))
+            found.append(TimePoint((year, month, day), match.group(0), False))
+    for match in _VERSION.finditer(text):
+        numbers = tuple(int(part) for part in match.group('version').split('.'))
+        found.append(TimePoint(numbers, match.group(0), True))
+    return found

@@ -1,0 +1,1 @@
+"""HTTP routes that are not pages: health, readiness, the REST API, downloads."""

@@ -1,0 +1,104 @@
+"""The home page's grid of notebooks: create, open, rename, delete."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from aurenlm import repos
+from aurenlm.models import User
+from aurenlm.repos.notebooks import NotebookError, NotebookSummary
+from components import dialogs, frame
+from components.timefmt import relative
+
+
+class NotebookList:
+    def __init__(self, user: User) -> None:
+        self.user = user
+        with ui.row().classes('w-full items-center justify-between'):
+            ui.label('Your notebooks').classes('text-2xl font-semibold')
+            ui.button('New notebook', icon='add', on_click=self.create).props('unelevated').mark('new-notebook')
+        self.grid = ui.element('div').classes('w-full grid gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3')
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.grid.clear()
+        notebooks = repos.notebooks.list_for(self.user)
+        with self.grid:
+            if not notebooks:
+                with ui.element('div').classes('col-span-full'):
+                    frame.empty_state(
+                        'library_add',
+                        'No notebooks yet',
+                        'Create a notebook, then add PDFs, documents, web pages or text.',
+                    )
+            for notebook in notebooks:
+                self._card(notebook)
+
+    def _card(self, notebook: NotebookSummary) -> None:
+        with (
+            ui.card()
+            .classes('auren-notebook-card cursor-pointer gap-1 p-4')
+            .on('click', lambda nb=notebook: ui.navigate.to(f'/notebook/{nb.id}'))
+            .props(f'tabindex=0 role=link aria-label="Open notebook {_attr(notebook.title)}"')
+            .on('keydown.enter', lambda nb=notebook: ui.navigate.to(f'/notebook/{nb.id}'))
+            .mark('notebook-card')
+        ):
+            with ui.row().classes('w-full items-start justify-between no-wrap'):
+                ui.icon('auto_stories', size='28px').classes('text-primary')
+                with (
+                    ui.button(icon='more_vert')
+                    .props(f'flat round dense aria-label="Actions for {_attr(notebook.title)}"')
+                    .on('click.stop', lambda: None)
+                    .mark('notebook-actions')
+                ):
+                    with ui.menu().props('auto-close'):
+                        with ui.item(on_click=lambda nb=notebook: self.rename(nb)).mark('rename-notebook'):
+                            ui.item_section('Rename')
+                        with ui.item(on_click=lambda nb=notebook: self.delete(nb)).mark('delete-notebook'):
+                            ui.item_section('Delete').classes('text-negative')
+            ui.label(notebook.title).classes('text-lg font-medium break-words w-full').mark('notebook-title')
+            sources = f'{notebook.source_count} source' + ('' if notebook.source_count == 1 else 's')
+            ui.label(f'{sources} · edited {relative(notebook.updated_at)}').classes('text-sm text-slate-500')
+
+    async def create(self) -> None:
+        title = await dialogs.ask_text('New notebook', label='Title', value='Untitled notebook', action='Create')
+        if title is None:
+            return
+        try:
+            notebook = repos.notebooks.create(self.user, title)
+        except NotebookError as e:
+            ui.notify(str(e), type='warning')
+            return
+        ui.navigate.to(f'/notebook/{notebook.id}')
+
+    async def rename(self, notebook: NotebookSummary) -> None:
+        title = await dialogs.ask_text('Rename notebook', label='Title', value=notebook.title)
+        if title is None:
+            return
+        try:
+            renamed = repos.notebooks.rename(self.user, notebook.id, title)
+        except NotebookError as e:
+            ui.notify(str(e), type='warning')
+            return
+        if renamed is None:
+            ui.notify('You cannot rename this notebook.', type='warning')
+        else:
+            ui.notify('Notebook renamed', type='positive', timeout=1500)
+        self.refresh()
+
+    async def delete(self, notebook: NotebookSummary) -> None:
+        ok = await dialogs.confirm(
+            'Delete notebook?', f'“{notebook.title}” and all its sources, chats and notes will be deleted for good.'
+        )
+        if not ok:
+            return
+        if not repos.notebooks.delete(self.user, notebook.id):
+            ui.notify('Only the owner can delete this notebook.', type='warning')
+            return
+        ui.notify('Notebook deleted', type='positive')
+        self.refresh()
+
+
+def _attr(text: str) -> str:
+    """Safe inside a double-quoted Quasar prop."""
+    return text.replace('"', "'")[:80]

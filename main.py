@@ -1,0 +1,133 @@
+"""Start AurenLM: settings, logging, the migration check, HTTP routes, pages, then ui.run."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from fastapi.middleware.cors import CORSMiddleware
+from loguru import logger
+from nicegui import app, core, ui
+from pydantic import ValidationError
+
+from aurenlm import migrate
+from aurenlm.config import ConfigError, Settings, get_settings
+from aurenlm.log import new_request_id, request_id_var, setup_logging
+from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
+from aurenlm.web import health
+from aurenlm.web.request_id import RequestIdMiddleware
+
+ROOT = Path(__file__).resolve().parent
+
+
+def load_settings() -> Settings:
+    """Settings, or a one-line reason on stderr and a non-zero exit."""
+    try:
+        return get_settings()
+    except ConfigError as e:
+        print(f'aurenlm: configuration error: {e}', file=sys.stderr)
+    except ValidationError as e:
+        first = e.errors()[0]
+        name = str(first['loc'][0]).upper() if first['loc'] else 'a setting'
+        print(f'aurenlm: configuration error: {name}: {first["msg"]}', file=sys.stderr)
+    sys.exit(2)
+
+
+def ensure_schema(settings: Settings) -> None:
+    if migrate.at_head():
+        return
+    if settings.is_development:
+        logger.info('Migrating the database to the latest schema')
+        migrate.upgrade()
+        return
+    print('aurenlm: the database schema is not current; run `python -m aurenlm migrate` first.', file=sys.stderr)
+    sys.exit(3)
+
+
+def install_middleware(settings: Settings) -> None:
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_credentials=False,
+            allow_methods=['GET', 'POST', 'PATCH', 'DELETE'],
+            allow_headers=['Authorization', 'Content-Type'],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    core.sio.eio.cors_allowed_origins = socket_origin_check(settings)
+
+
+def tag_socket_events() -> None:
+    """Every websocket event gets a request id of its own, like an HTTP request."""
+    handlers = core.sio.handlers.get('/', {})
+    for name, handler in list(handlers.items()):
+        if getattr(handler, '_auren_tagged', False):
+            continue
+
+        async def tagged(*args, _handler=handler, **kwargs):
+            token = request_id_var.set('ws-' + new_request_id())
+            try:
+                return await _handler(*args, **kwargs)
+            finally:
+                request_id_var.reset(token)
+
+        tagged._auren_tagged = True  # type: ignore[attr-defined]
+        handlers[name] = tagged
+
+
+def install_error_pages() -> None:
+    @app.on_page_exception
+    def page_failed(exception: Exception) -> None:
+        request_id = request_id_var.get()
+        logger.opt(exception=exception).error('page failed')
+        with ui.column().classes('w-full min-h-screen items-center justify-center gap-3 p-6'):
+            ui.icon('error_outline', size='48px').classes('text-negative')
+            ui.label('Something went wrong').classes('text-2xl font-semibold')
+            ui.label('Please reload the page. If it keeps happening, tell your administrator this reference:')
+            ui.label(request_id).classes('font-mono text-lg').mark('request-id')
+            ui.link('Back to your notebooks', '/')
+
+    @app.on_exception
+    def handler_failed(exception: Exception) -> None:
+        request_id = request_id_var.get()
+        logger.opt(exception=exception).error('event handler failed')
+        # without a client in context (a background task) the log line is all there is
+        with contextlib.suppress(RuntimeError):
+            ui.notify(
+                f'Something went wrong. Please try again. (Reference {request_id})', type='negative', multi_line=True
+            )
+
+
+def build(settings: Settings) -> None:
+    install_middleware(settings)
+    tag_socket_events()
+    install_error_pages()
+    app.include_router(health.router)
+    app.add_static_files('/assets', ROOT / 'assets')
+    import pages  # noqa: F401 - registers every page
+
+
+def main() -> None:
+    settings = load_settings()
+    setup_logging(settings)
+    ensure_schema(settings)
+    build(settings)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title='AurenLM',
+        favicon=ROOT / 'assets' / 'favicon.svg',
+        storage_secret=settings.secret(),
+        session_middleware_kwargs={'same_site': 'lax', 'https_only': not settings.is_development},
+        reload=False,
+        show=False,
+        show_welcome_message=False,
+        uvicorn_logging_level=settings.log_level.lower(),
+        reconnect_timeout=10.0,
+    )
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    main()

@@ -1,0 +1,47 @@
+"""A notebook: Sources | Chat | Studio."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from aurenlm import repos
+from aurenlm.config import get_settings
+from aurenlm.repos.notebooks import NotebookError
+from components import frame
+from pages.guard import current_user
+
+
+def engine_label() -> str:
+    settings = get_settings()
+    if settings.gemini_enabled:
+        return f'Gemini ({settings.gemini_model})'
+    return 'Offline — answers are quoted from your sources'
+
+
+@ui.page('/notebook/{notebook_id}')
+def notebook_page(notebook_id: str) -> None:
+    user = current_user()
+    if user is None:
+        return
+    notebook = repos.notebooks.get(user, notebook_id)  # a stranger's id looks exactly like a missing one
+    if notebook is None:
+        frame.not_found()
+        return
+
+    def rename(title: str) -> str | None:
+        try:
+            if repos.notebooks.rename(user, notebook_id, title) is None:
+                return 'You cannot rename this notebook.'
+        except NotebookError as e:
+            return str(e)
+        return None
+
+    workspace = frame.Workspace(user, notebook.title, rename, engine_label())
+    with workspace.left:
+        ui.label('Sources').classes('auren-pane-title px-4 pt-4')
+        frame.empty_state('upload_file', 'No sources yet', 'Add PDFs, documents, web pages or pasted text.')
+    with workspace.center:
+        frame.empty_state('forum', 'Ask your sources', 'Add a source, then ask a question. Answers cite passages.')
+    with workspace.right:
+        ui.label('Studio').classes('auren-pane-title px-4 pt-4')
+        frame.empty_state('auto_awesome', 'Nothing generated yet', 'Mind maps, quizzes and guides appear here.')

@@ -1,0 +1,68 @@
+"""Create an account: email and a password that passes the rules, limited per address."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from nicegui import app, ui
+
+from aurenlm import repos
+from aurenlm.config import get_settings
+from aurenlm.repos.users import RegistrationError
+from aurenlm.security import passwords, ratelimit, sessions
+from components import frame
+from pages.login import client_ip
+
+
+@ui.page('/register')
+def register_page(request: Request) -> None:
+    settings = get_settings()
+    if not settings.feature_registration:
+        with frame.public('Registration is closed'):
+            ui.label('Ask an administrator for an account.').classes('text-slate-600')
+            ui.link('Back to sign in', '/login')
+        return
+    ip = client_ip(request)
+    user_agent = request.headers.get('user-agent', '')
+
+    def submit() -> None:
+        error.text = ''
+        if (password.value or '') != (confirm.value or ''):
+            error.text = 'The two passwords differ. Type the same password twice.'
+            return
+        verdict = ratelimit.hit(settings.rate_register, 'register-ip', ip)
+        if not verdict.allowed:
+            error.text = verdict.wait_message()
+            return
+        try:
+            user = repos.users.create(email.value or '', password.value or '')
+        except RegistrationError as e:
+            error.text = str(e)
+            return
+        repos.audit.record(user.id, 'register', ip=ip)
+        app.storage.user['session'] = sessions.create(user, ip=ip, user_agent=user_agent).token
+        ui.navigate.to('/')
+
+    with frame.public('Create your account'):
+        email = ui.input('Email').props('type=email autocomplete=email autofocus outlined aria-label="Email"')
+        email.classes('w-full').mark('email')
+        password = (
+            ui.input('Password', password=True, password_toggle_button=True)
+            .props('autocomplete=new-password outlined aria-label="Password"')
+            .classes('w-full')
+            .mark('password')
+        )
+        ui.label(f'At least {passwords.MIN_LENGTH} characters; not a common password.').classes(
+            'text-xs text-slate-500 -mt-2'
+        )
+        confirm = (
+            ui.input('Repeat password', password=True)
+            .props('autocomplete=new-password outlined aria-label="Repeat password"')
+            .classes('w-full')
+            .mark('confirm')
+        )
+        confirm.on('keydown.enter', submit)
+        error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('register-error')
+        ui.button('Create account', on_click=submit).props('unelevated').classes('w-full').mark('create-account')
+        with ui.row().classes('w-full justify-center text-sm gap-1'):
+            ui.label('Have an account?')
+            ui.link('Sign in', '/login')

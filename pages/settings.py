@@ -1,0 +1,50 @@
+"""Account settings: profile, appearance, signed-in sessions."""
+
+from __future__ import annotations
+
+from nicegui import app, ui
+
+from aurenlm.security import sessions
+from components import frame
+from components.timefmt import clock
+from pages.guard import current_user
+
+
+@ui.page('/settings')
+def settings_page() -> None:
+    user = current_user()
+    if user is None:
+        return
+    with frame.shell(user, 'Settings'):
+        ui.label('Settings').classes('text-2xl font-semibold')
+        with ui.card().classes('w-full gap-2'):
+            ui.label('Account').classes('text-lg font-medium')
+            ui.label(f'Signed in as {user.email}').classes('text-slate-600')
+        with ui.card().classes('w-full gap-2'):
+            ui.label('Signed-in sessions').classes('text-lg font-medium')
+            current = sessions.token_hash(app.storage.user.get('session', ''))
+            rows = [
+                {
+                    'where': (row.user_agent or 'Unknown browser')[:80],
+                    'ip': row.ip or '—',
+                    'last_seen': clock(row.last_seen),
+                    'this': 'this browser' if row.id == current else '',
+                }
+                for row in sessions.active(user)
+            ]
+            ui.table(
+                columns=[
+                    {'name': 'where', 'label': 'Browser', 'field': 'where', 'align': 'left'},
+                    {'name': 'ip', 'label': 'Address', 'field': 'ip', 'align': 'left'},
+                    {'name': 'last_seen', 'label': 'Last seen', 'field': 'last_seen', 'align': 'left'},
+                    {'name': 'this', 'label': '', 'field': 'this', 'align': 'left'},
+                ],
+                rows=rows,
+            ).classes('w-full').props('flat dense')
+
+            def sign_out_everywhere() -> None:
+                sessions.revoke_all(user)
+                app.storage.user.pop('session', None)
+                ui.navigate.to('/login')
+
+            ui.button('Sign out everywhere', on_click=sign_out_everywhere).props('outline color=negative')
