@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from aurenlm.log import new_request_id, request_id_var, setup_logging
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
 from aurenlm.web import health
 from aurenlm.web.request_id import RequestIdMiddleware
+from pages import downloads
 
 ROOT = Path(__file__).resolve().parent
 
@@ -100,11 +102,27 @@ def install_error_pages() -> None:
             )
 
 
+def install_worker() -> None:
+    """The job worker lives as long as the server; leftovers from a crash are swept at start."""
+    from aurenlm import jobs, sources
+
+    worker = jobs.Worker()
+
+    async def start() -> None:
+        await asyncio.to_thread(sources.sweep_orphan_files)
+        worker.start()
+
+    app.on_startup(start)
+    app.on_shutdown(worker.stop)
+
+
 def build(settings: Settings) -> None:
     install_middleware(settings)
     tag_socket_events()
     install_error_pages()
+    install_worker()
     app.include_router(health.router)
+    app.include_router(downloads.router)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page
 

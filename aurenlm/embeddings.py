@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from aurenlm.config import get_settings
-from aurenlm.query import expand_identifiers
+from aurenlm.query import STOPWORDS, expand_identifiers
 
 if TYPE_CHECKING:
     import diskcache
@@ -41,6 +42,8 @@ _model_lock = threading.Lock()
 _model: WordLlamaInference | None = None
 _cache_lock = threading.Lock()
 _query_cache: diskcache.Cache | None = None
+_lexicon_lock = threading.Lock()
+_lexicon: tuple[list[str], np.ndarray] | None = None
 
 
 def _wordllama_dir() -> Path:
@@ -64,7 +67,7 @@ def _prepare_offline_files(cache_dir: Path) -> None:
     source = Path(wordllama.__file__).parent / 'tokenizers' / filename
     target.parent.mkdir(parents=True, exist_ok=True)
     # copy then rename: another process loading at the same time never sees half a file
-    partial = target.with_suffix(f'.{threading.get_ident()}.part')
+    partial = target.with_suffix(f'.{os.getpid()}.{threading.get_ident()}.part')
     shutil.copyfile(source, partial)
     partial.replace(target)
 
@@ -103,6 +106,53 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
     out = np.empty_like(vectors)
     out[order] = vectors
     return normalise(out)
+
+
+def _word_lexicon() -> tuple[list[str], np.ndarray]:
+    """English words that are single tokens of the model, with their unit vectors: the candidates for synonyms.
+
+    Whole-word tokens only: their vectors are trained as words, where a rare word split into pieces ("li" +
+    "ability") would match whatever else starts with "li".
+    """
+    global _lexicon
+    if _lexicon is None:
+        with _lexicon_lock:
+            if _lexicon is None:
+                model = offline_model()
+                ids, words = [], []
+                for token, token_id in model.tokenizer.get_vocab().items():
+                    word = token[1:]
+                    # four letters at least: shorter tokens are mostly abbreviations (lic, txt) that match noise
+                    whole_word = token.startswith('\u2581') and word.isascii() and word.isalpha() and word.islower()
+                    if whole_word and len(word) >= 4 and word not in STOPWORDS:
+                        ids.append(token_id)
+                        words.append(word)
+                _lexicon = words, normalise(model.embedding[np.array(ids, dtype=np.int64)])
+    return _lexicon
+
+
+def related_words(words: list[str], min_similarity: float = 0.6, limit: int = 4) -> dict[str, list[tuple[str, float]]]:
+    """Up to `limit` close neighbours of each word, best first (remarks -> comments, folder -> directory).
+
+    Used to widen a question's full-text terms (query.prepare); `min_similarity` keeps out mere relatives
+    (cheap -> expensive). Words without a neighbour that close are left out of the result.
+    """
+    words = [w for w in dict.fromkeys(w.lower() for w in words) if w.isalpha()]
+    if not words:
+        return {}
+    lexicon, vectors = _word_lexicon()
+    sims = embed_texts(words) @ vectors.T
+    related: dict[str, list[tuple[str, float]]] = {}
+    for word, row in zip(words, sims, strict=True):
+        best = np.argpartition(row, -(limit + 1))[-(limit + 1) :]  # one more: the word itself may be among them
+        found = [
+            (lexicon[i], float(row[i]))
+            for i in best[np.argsort(-row[best])]
+            if row[i] >= min_similarity and lexicon[i] != word
+        ]
+        if found:
+            related[word] = found[:limit]
+    return related
 
 
 def passage_text(heading: str, text: str) -> str:
@@ -146,7 +196,11 @@ def store_query_vector(model: str, text: str, vector: np.ndarray) -> None:
 
 
 def embed_query(text: str) -> np.ndarray:
-    """The offline vector of a question, from the disk cache when it was asked before."""
+    """The offline vector of a question, from the disk cache when it was asked before.
+
+    Give it `query.prepare(question).embed_text`: the question without its opening words ("how do I"), which would
+    otherwise pull the vector towards every question-shaped passage.
+    """
     vector = cached_query_vector(OFFLINE_MODEL, text)
     if vector is None:
         vector = embed_texts([text])[0]

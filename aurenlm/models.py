@@ -122,6 +122,7 @@ class Job(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     user_id: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='CASCADE')
     notebook_id: str | None = Field(default=None, foreign_key='notebook.id', index=True, ondelete='CASCADE')
+    ref_id: str | None = Field(default=None, max_length=32, index=True)  # the source or artifact it works on
     status: str = Field(default='queued', max_length=16)  # queued | running | done | failed | cancelled
     progress: float = 0.0
     message: str = ''

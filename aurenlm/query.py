@@ -7,6 +7,7 @@ identifier such as `asn1_create_element` matches both as a whole and by its part
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,7 +28,7 @@ _STOPWORD_LIST = """
     too under until up upon us ve very was wasn we were weren what whatever when whenever where whereas wherever
     whether which while who whoever whom whose why will with within without won would wouldn yet you your yours
     yourself yourselves
-    also anyone anything anybody somebody someone something way ways thing things
+    also may anyone anything anybody somebody someone something way ways thing things
     explain describe tell please want wants wanted wish need needs know knows happen happens happened
     e g eg ie i.e e.g
 """
@@ -51,6 +52,15 @@ _QUESTION_OPENING = re.compile(
 )
 
 
+# Synonyms count for less than the question's own words: they are guesses, and a passage that has the user's words is
+# more likely the one meant. Two per word keep a long question from drifting.
+RELATED_WEIGHT = 0.5
+RELATED_PER_WORD = 2
+_WORD = re.compile(r'[A-Za-z]+')
+
+RelatedWords = Callable[[list[str]], dict[str, list[tuple[str, float]]]]
+
+
 @dataclass(frozen=True)
 class PreparedQuery:
     """A question ready for both retrievers: `terms` for full text, `embed_text` for the embedding model."""
@@ -58,12 +68,29 @@ class PreparedQuery:
     text: str
     terms: list[str]
     embed_text: str
+    # related terms (synonyms found by the embedding model) with weights below 1, matched in full text as well
+    expansions: tuple[tuple[str, float], ...] = ()
 
 
-def prepare(question: str) -> PreparedQuery:
+def prepare(question: str, related: RelatedWords | None = None) -> PreparedQuery:
+    """Terms and embedding text of a question; with `related` (embeddings.related_words), synonyms of its words too."""
     embed_text = expand_identifiers(strip_question_words(question)) or question
     # unique terms, first occurrence first: repeating a word in a question should not double its weight
-    return PreparedQuery(text=question, terms=list(dict.fromkeys(terms(question))), embed_text=embed_text)
+    question_terms = list(dict.fromkeys(terms(question)))
+    expansions: dict[str, float] = {}
+    if related is not None:
+        words = [w for w in _WORD.findall(question) if len(w) >= 3 and w.lower() not in STOPWORDS]
+        for word, neighbours in related(words).items():
+            own = _term(word)
+            added = 0
+            for neighbour, similarity in neighbours:
+                term = _term(neighbour)
+                # an inflection of the word itself (fail -> fails) adds nothing; the stem already matches it
+                if term is None or term == own or term in question_terms or added == RELATED_PER_WORD:
+                    continue
+                expansions[term] = max(expansions.get(term, 0.0), RELATED_WEIGHT * similarity)
+                added += 1
+    return PreparedQuery(question, question_terms, embed_text, tuple(expansions.items()))
 
 
 def strip_question_words(question: str) -> str:
@@ -80,19 +107,21 @@ def expand_identifiers(text: str) -> str:
 def terms(text: str) -> list[str]:
     """Index terms of a text: lowercased, stopwords dropped, words stemmed, identifiers kept whole and split."""
     out: list[str] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if _is_compound(token):
-            whole = token.lower()
-            # a whole identifier is rare and specific, so an exact mention outranks a passage that has its parts
-            if len(whole) > 1 and whole not in STOPWORDS:
-                out.append(whole)
-            out.extend(t for t in (_term(p) for p in _identifier_parts(token)) if t)
-        else:
-            t = _term(token)
-            if t:
-                out.append(t)
+    for token in _TOKEN.findall(text):
+        out.extend(_token_terms(token))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _token_terms(token: str) -> tuple[str, ...]:
+    # cached per surface form: word frequencies are Zipfian, so a small cache answers almost every lookup
+    if not _is_compound(token):
+        t = _term(token)
+        return (t,) if t else ()
+    whole = token.lower()
+    # a whole identifier is rare and specific, so an exact mention outranks a passage that merely has its parts
+    head = (whole,) if len(whole) > 1 and whole not in STOPWORDS else ()
+    return head + tuple(t for t in (_term(p) for p in _identifier_parts(token)) if t)
 
 
 def _is_compound(token: str) -> bool:
@@ -105,7 +134,6 @@ def _identifier_parts(token: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _term(word: str) -> str | None:
-    # cached: word frequencies are Zipfian, so a few thousand entries answer almost every lookup
     word = word.lower()
     if word in STOPWORDS:
         return None

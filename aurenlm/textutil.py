@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words plus the vague verbs and adverbs that make a "phrase" read like a sentence fragment.
-STOPWORDS = frozenset(
+STOPWORDS = _wordset(
     """
     a about above across after again against all almost also although always am among an and another any anyone
     anything are around as at be became because become becomes been before being below between both but by can
@@ -36,13 +41,13 @@ STOPWORDS = frozenset(
     containing regarding regardless respectively http https www com org html htm
     indicates specifies allows requires represents defines creates reads writes checks holds stores supports
     becomes means tells gets lets makes needs tries
-    """.split()
+    """
 )
 
 # Abbreviations whose trailing period does not end a sentence.
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = _wordset(
     'e.g i.e eg ie vs cf fig figs dr mr mrs ms prof sr jr st no nos sec secs ch vol vols pp eq eqs approx viz al ca '
-    'resp incl esp dept est min max ref refs art'.split()
+    'resp incl esp dept est min max ref refs art'
 )
 
 _BULLET = re.compile(r'[ \t]*(?:[•·◦▪‣●○■□\-–*+]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]{1,4}\))[ \t]+\S')
@@ -55,7 +60,7 @@ _CODE_HINT = re.compile(
 )
 _BOUNDARY = re.compile(r'[.!?]+[)"\'”’\]]*(?=\s+[(\["\'“‘A-Z0-9])')
 _WS = re.compile(r'\s+')
-_SOFT_HYPHEN = re.compile('[\u00ad\ufffe\ufffd]\\s*')  # pdfium marks hyphenation breaks with U+FFFE
+_SOFT_HYPHEN = re.compile('[\u00ad\ufffe]\\s*')  # pdfium marks hyphenation breaks with U+FFFE
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*")
 _WORD = re.compile(r'\w+', re.UNICODE)
 _URL = re.compile(r'\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+|\S+@\S+\.\w+', re.I)
@@ -113,8 +118,8 @@ def _ends_sentence(line: str) -> bool:
 def _segments(text: str) -> list[tuple[int, int, str]]:
     """Group lines into blocks that can hold sentences: paragraphs, list items, code and heading lines.
 
-    PDF text breaks lines mid-sentence, so prose lines are joined until a blank line, a bullet, code, or a short
-    unpunctuated line followed by a capital (a heading or running header) ends the paragraph.
+    PDF text breaks lines mid-sentence, so prose lines are joined until a blank line, a bullet, code, a lead-in
+    ending in a colon, or a short unpunctuated line (a heading or running header) ends the paragraph.
     """
     lines = _lines(text)
     segments: list[tuple[int, int, str]] = []
@@ -130,7 +135,7 @@ def _segments(text: str) -> list[tuple[int, int, str]]:
             segments.append((current[0], current[1], current_kind))
         current = None
 
-    for i, (start, end) in enumerate(lines):
+    for start, end in lines:
         line = text[start:end]
         if _FENCE.match(line):
             close()
@@ -278,10 +283,9 @@ def _phrase_tokens(text: str) -> list[list[str]]:
     return runs
 
 
-def phrase_counts(text: str, max_len: int = 3) -> tuple[Counter[str], dict[str, Counter[str]]]:
-    """Count candidate phrases (1..max_len words) by lower-cased key, and remember the spellings seen for each."""
-    counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
+def phrase_forms(text: str, max_len: int = 3) -> Counter[str]:
+    """Count candidate phrases (1..max_len words) as spelled in the text."""
+    forms: Counter[str] = Counter()
     # addresses are not topics, and their pieces ("https", "org") would outrank real phrases
     for run in _phrase_tokens(_URL.sub(' . ', text)):
         for n in range(1, min(max_len, len(run)) + 1):
@@ -291,11 +295,16 @@ def phrase_counts(text: str, max_len: int = 3) -> tuple[Counter[str], dict[str, 
                     continue
                 if gram[-1].islower() and gram[-1].endswith('ed') and len(gram[-1]) > 4:
                     continue  # "element deleted", "documents released": a clause, not a name
-                form = ' '.join(gram)
-                key = form.lower()
-                counts[key] += 1
-                forms.setdefault(key, Counter())[form] += 1
-    return counts, forms
+                forms[' '.join(gram)] += 1
+    return forms
+
+
+def phrase_counts(text: str, max_len: int = 3) -> Counter[str]:
+    """Count candidate phrases by lower-cased key."""
+    counts: Counter[str] = Counter()
+    for form, n in phrase_forms(text, max_len).items():
+        counts[form.lower()] += n
+    return counts
 
 
 class PhraseIndex:
@@ -303,35 +312,38 @@ class PhraseIndex:
 
     def __init__(self, docs: Sequence[str]) -> None:
         self.per_doc: list[Counter[str]] = []
-        self.forms: dict[str, Counter[str]] = {}
         self.df: Counter[str] = Counter()
         self.total: Counter[str] = Counter()
+        all_forms: Counter[str] = Counter()
         for doc in docs:
-            counts, forms = phrase_counts(doc)
+            forms = phrase_forms(doc)
+            all_forms.update(forms)
+            counts: Counter[str] = Counter()
+            for form, n in forms.items():
+                counts[form.lower()] += n
             self.per_doc.append(counts)
             self.df.update(counts.keys())
             self.total.update(counts)
-            for key, seen in forms.items():
-                self.forms.setdefault(key, Counter()).update(seen)
-        self.n_docs = max(1, len(docs))
+        # the most common spelling of each phrase is how it is shown (ties broken alphabetically, for determinism)
         self._display: dict[str, str] = {}
+        for form, _count in sorted(all_forms.items(), key=lambda kv: (-kv[1], kv[0])):
+            self._display.setdefault(form.lower(), form)
+        self.n_docs = max(1, len(docs))
 
     def idf(self, key: str) -> float:
         return math.log((self.n_docs + 1) / (self.df[key] + 1)) + 1.0
 
     def display(self, key: str) -> str:
-        """The most common spelling of a phrase (ties broken alphabetically, for determinism)."""
-        if key not in self._display:
-            seen = self.forms.get(key)
-            self._display[key] = min(seen.items(), key=lambda kv: (-kv[1], kv[0]))[0] if seen else key
-        return self._display[key]
+        return self._display.get(key, key)
 
     def scores(self, doc_ids: Iterable[int] | None = None, min_total: int = 2) -> dict[str, float]:
         """TF-IDF of every phrase over the given documents; phrases seen fewer than `min_total` times are noise."""
-        ids = range(len(self.per_doc)) if doc_ids is None else doc_ids
-        tf: Counter[str] = Counter()
-        for i in ids:
-            tf.update(self.per_doc[i])
+        if doc_ids is None:
+            tf = self.total
+        else:
+            tf = Counter()
+            for i in doc_ids:
+                tf.update(self.per_doc[i])
         scored = {}
         for key, count in tf.items():
             if self.total[key] < min_total:
@@ -404,111 +416,3 @@ def centrality(sentences: Sequence[str]) -> np.ndarray:
     centroid = np.bincount(col, weights=val, minlength=len(vocab)) / n
     c_norm = np.linalg.norm(centroid) or 1.0
     return (np.bincount(row, weights=val * centroid[col], minlength=n) / c_norm).astype(np.float32)
-
-
-# -- definitions and dates ----------------------------------------------------------------------------------------
-
-_DEFINITION = re.compile(
-    r'^(?P<term>[^,;:()\[\]{}]{2,80}?)\s+(?P<verb>refers to|stands for|is defined as|means|denotes|is|are)\s+(?P<rest>\S.*)$',
-    re.S,
-)
-_NOT_A_TERM = frozenset(
-    'it this that these those there they he she we you i which what who here such each all some any both another '
-    'other its their our his her one none most many much several every either neither'.split()
-)
-_NOT_A_DEFINITION = frozenset(
-    'not also only now then there here very too always never still just currently usually often able available '
-    'possible required important necessary true false set done made given taken known shown seen written built found '
-    'kept put run held left sent said being likely unable free so more less likely different same'.split()
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Definition:
-    term: str
-    verb: str
-    definition: str  # the part after the verb
-
-
-def find_definition(sentence: str) -> Definition | None:
-    """Recognise 'X is a ...', 'X are ...', 'X means ...' sentences and return the term they define."""
-    text = normalize_ws(sentence)
-    match = _DEFINITION.match(text)
-    if not match:
-        return None
-    term, verb, rest = match.group('term').strip(), match.group('verb'), match.group('rest')
-    term_words = term.split()
-    if not 1 <= len(term_words) <= 6 or len(term) > 60 or not any(ch.isalpha() for ch in term):
-        return None
-    if term_words[0].lower() in _NOT_A_TERM or term_words[-1].lower() in STOPWORDS:
-        return None
-    if any(w.lower() in ('was', 'were', 'be', 'can', 'may', 'will', 'should', 'must', 'has', 'have') for w in term_words):
-        return None
-    first = rest.split()[0].lower().strip('",.')
-    if verb == 'is' and first not in ('a', 'an', 'the', 'one'):
-        return None  # "X is used ..." describes, it does not define
-    if verb == 'are' and (first in _NOT_A_DEFINITION or first.endswith('ed') or first.endswith('en')):
-        return None  # passive voice: "Files are copied ..."
-    return Definition(term=term, verb=verb, definition=rest)
-
-
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ('january', 'jan'),
-            ('february', 'feb'),
-            ('march', 'mar'),
-            ('april', 'apr'),
-            ('may',),
-            ('june', 'jun'),
-            ('july', 'jul'),
-            ('august', 'aug'),
-            ('september', 'sep', 'sept'),
-            ('october', 'oct'),
-            ('november', 'nov'),
-            ('december', 'dec'),
-        ]
-    )
-    for m in names
-}
-_MONTH = r'(?P<month>' + '|'.join(sorted(_MONTHS, key=len, reverse=True)) + r')\.?'
-_DATE_PATTERNS = [
-    re.compile(r'\b(?P<year>1[5-9]\d\d|20\d\d)-(?P<mnum>0[1-9]|1[0-2])(?:-(?P<day>[0-2]\d|3[01]))?\b'),
-    re.compile(r'\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+' + _MONTH + r',?\s+(?P<year>1[5-9]\d\d|20\d\d)\b', re.I),
-    re.compile(r'\b' + _MONTH + r'\s+(?:(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+)?(?P<year>1[5-9]\d\d|20\d\d)\b', re.I),
-    # a bare year, but not a part of a number, a version or an identifier
-    re.compile(r'(?<![\w.\-/])(?P<year>1[5-9]\d\d|20\d\d)(?![\w\-/]|\.\d)'),
-]
-_VERSION = re.compile(r'\b(?:version|release|v)\s?(?P<version>\d+(?:\.\d+){1,3})\b', re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class TimePoint:
-    """A date-like mention: `key` sorts chronologically (year, month, day); versions sort after dates."""
-
-    key: tuple[int, ...]
-    label: str
-    is_version: bool
-
-
-def find_time_points(text: str) -> list[TimePoint]:
-    """Dates, years and version numbers mentioned in a sentence, most precise first."""
-    found: list[TimePoint] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            if any(s <= match.start() < e or s < match.end() <= e for s, e in taken):
-                continue
-            groups = match.groupdict()
-            year = int(groups['year'])
-            month = int(groups['mnum']) if groups.get('mnum') else _MONTHS.get((groups.get('month') or '').lower(), 0)
-            day = int(groups['day']) if groups.get('day') else 0
-            if day > 31:
-                continue
-            taken.append((match.start(), match.end()))
-            found.append(TimePoint((year, month, day), match.group(0), False))
-    for match in _VERSION.finditer(text):
-        numbers = tuple(int(part) for part in match.group('version').split('.'))
-        found.append(TimePoint(numbers, match.group(0), True))
-    return found

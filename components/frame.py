@@ -119,12 +119,8 @@ class Workspace:
             ui.button(icon='auto_awesome', on_click=lambda: self.right.toggle()).props(
                 'flat round color=white aria-label="Show studio"'
             ).tooltip('Studio')
-        self.left = (
-            ui.left_drawer(bordered=True).props('width=340 breakpoint=1024').classes('p-0 auren-pane')
-        )
-        self.right = (
-            ui.right_drawer(bordered=True).props('width=380 breakpoint=1024').classes('p-0 auren-pane')
-        )
+        self.left = ui.left_drawer(bordered=True).props('width=340 breakpoint=1024').classes('p-0 auren-pane')
+        self.right = ui.right_drawer(bordered=True).props('width=380 breakpoint=1024').classes('p-0 auren-pane')
         self.center = ui.column().classes('w-full h-[calc(100vh-56px)] p-0 gap-0 auren-chat-area')
 
     def _save_title(self) -> None:

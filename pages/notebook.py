@@ -5,17 +5,13 @@ from __future__ import annotations
 from nicegui import ui
 
 from aurenlm import repos
-from aurenlm.config import get_settings
+from aurenlm.llm import get_provider
 from aurenlm.repos.notebooks import NotebookError
 from components import frame
+from components.notebook_state import NotebookState
+from components.source_viewer import SourceViewer
+from components.sources_pane import SourcesPane
 from pages.guard import current_user
-
-
-def engine_label() -> str:
-    settings = get_settings()
-    if settings.gemini_enabled:
-        return f'Gemini ({settings.gemini_model})'
-    return 'Offline — answers are quoted from your sources'
 
 
 @ui.page('/notebook/{notebook_id}')
@@ -36,10 +32,12 @@ def notebook_page(notebook_id: str) -> None:
             return str(e)
         return None
 
-    workspace = frame.Workspace(user, notebook.title, rename, engine_label())
+    state = NotebookState.load(user, notebook)
+    workspace = frame.Workspace(user, notebook.title, rename, get_provider().label)
+    viewer = SourceViewer(state)
+    state.open_source = viewer.open
     with workspace.left:
-        ui.label('Sources').classes('auren-pane-title px-4 pt-4')
-        frame.empty_state('upload_file', 'No sources yet', 'Add PDFs, documents, web pages or pasted text.')
+        SourcesPane(state)
     with workspace.center:
         frame.empty_state('forum', 'Ask your sources', 'Add a source, then ask a question. Answers cite passages.')
     with workspace.right:

@@ -22,14 +22,17 @@ _BOMB = (
 )
 
 
-def _mb(n: int) -> str:
-    return f'{n / (1024 * 1024):.0f} MB' if n >= 1024 * 1024 else f'{max(1, n // 1024)} KB'
+def format_size(n: int) -> str:
+    """A byte count as people read it in a limit: 50 MB, 512 KB."""
+    if n >= 1024 * 1024:
+        return f'{n / (1024 * 1024):.0f} MB'
+    return f'{n / 1024:.0f} KB' if n >= 1024 else f'{n} bytes'
 
 
 def too_large(max_bytes: int) -> IngestError:
     return IngestError(
-        f'This file is larger than the {_mb(max_bytes)} limit. Split it into smaller files or compress its images, '
-        'then upload again.',
+        f'This file is larger than the {format_size(max_bytes)} limit. '
+        'Split it into smaller files or compress its images, then upload again.',
         code='too_large',
     )
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 
 # A "word" for counting and chunking: a CJK character on its own (those scripts have no spaces), or a run of other
 # non-space characters, cut at 60 so that a pasted blob without spaces still splits into bounded pieces.
-WORD_RE = re.compile(
-    r'[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]'
-    r'|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]{1,60}'
-)
+_CJK_CHARS = '\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f'
+CJK_RE = re.compile(f'[{_CJK_CHARS}]')
+WORD_RE = re.compile(f'[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}]{{1,60}}')
 
 
 def count_words(text: str) -> int:

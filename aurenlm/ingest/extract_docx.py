@@ -23,7 +23,8 @@ _PPR, _PSTYLE, _NUMPR, _OUTLINE, _VAL = qn('w:pPr'), qn('w:pStyle'), qn('w:numPr
 _R, _T, _TAB, _BR, _CR, _NB_HYPHEN = qn('w:r'), qn('w:t'), qn('w:tab'), qn('w:br'), qn('w:cr'), qn('w:noBreakHyphen')
 # elements that hold runs inside a paragraph; text boxes are left out because Word stores each one twice
 _RUN_CONTAINERS = {
-    qn(f'w:{name}') for name in ('hyperlink', 'ins', 'smartTag', 'fldSimple', 'sdt', 'sdtContent', 'customXml', 'moveTo', 'dir', 'bdo')
+    qn(f'w:{name}')
+    for name in ('hyperlink', 'ins', 'smartTag', 'fldSimple', 'sdt', 'sdtContent', 'customXml', 'moveTo', 'dir', 'bdo')
 }
 
 NO_TEXT = 'This Word document has no text in it. If it holds scanned pages, export it as PDF, run OCR and upload that.'

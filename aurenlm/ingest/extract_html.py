@@ -17,14 +17,14 @@ _DROP = (
     'script, style, noscript, template, svg, math, iframe, object, embed, canvas, video, audio, map, '
     'nav, aside, button, select, textarea, input, dialog, '
     '[hidden], [aria-hidden="true"], [role="navigation"], [role="search"], [role="complementary"], '
-    '.headerlink, .skip-link, .screen-reader-text'
+    '.headerlink, .skip-link, .screen-reader-text, .sr-only, .visually-hidden, .mw-editsection, .noprint'
 )
 # dropped unless they hold most of the page (ASP.NET wraps whole pages in one <form>) or sit inside the article
 _CHROME = 'header, footer, form, [role="banner"], [role="contentinfo"]'
 _BLOCK = {
     'address', 'article', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'div', 'dl', 'dt', 'fieldset',
     'figcaption', 'figure', 'footer', 'form', 'header', 'hgroup', 'hr', 'html', 'legend', 'li', 'main', 'menu', 'ol',
-    'p', 'section', 'summary', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'table', 'main',
+    'p', 'section', 'summary', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'table',
 }  # fmt: skip
 _HEADINGS = {'h1': 1, 'h2': 2, 'h3': 3, 'h4': 4, 'h5': 5, 'h6': 6}
 _SPACE = re.compile(r'\s+')

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import os
 import re
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,13 +17,24 @@ import pypdfium2.raw as raw
 
 from .document import Extracted, Heading, OutlineEntry, Page, build_outline, clean_line
 from .errors import IngestError
-from .pdf_layout import BULLET, Line, body_size, font_headings, line_spacing, paragraph_breaks
+from .pdf_layout import (
+    BULLET,
+    Line,
+    body_size,
+    drop_running_lines,
+    font_headings,
+    line_spacing,
+    paragraph_breaks,
+)
 
 # PDFium is not thread-safe; one document at a time per process (the worker runs several processes to scale)
 PDFIUM_LOCK = threading.Lock()
 MAX_OUTLINE_ENTRIES = 5000
+PAGES_PER_WORKER = 60
 
-ENCRYPTED = 'This PDF is password-protected. Remove the password (print it to a new PDF, for example) and upload it again.'
+ENCRYPTED = (
+    'This PDF is password-protected. Remove the password (print it to a new PDF, for example) and upload it again.'
+)
 UNSUPPORTED_SECURITY = (
     'This PDF uses a protection scheme that cannot be opened. Remove the protection and upload it again.'
 )
@@ -32,8 +47,10 @@ SCANNED = (
     'Run it through OCR (for example OCRmyPDF, or "Recognize text" in your PDF reader) and upload the result.'
 )
 
-_LINE_BREAK = re.compile(r'\r\n|\r|\n')
-_DROP_CHARS = re.compile(r'[\x00-\x08\x0b-\x1f\x7f\ufeff\ufffe\uffff]')  # \ufffe marks a joined hyphenation
+# \ufffe marks where PDFium joined a hyphenated word across lines; \r or \n alone would split a line
+_DROP_CHARS = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]|\r(?!\n)|(?<!\r)\n')
+_CLEAN_TABLE = {c: None for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, 0xFEFF, 0xFFFE, 0xFFFF]}
+_CLEAN_TABLE.update({0x0A: ' ', 0x0D: ' '})
 _WORDISH = re.compile(r'\w')
 _NUMBERING = re.compile(
     r'(chapter|section|part|appendix|annex|chapitre|kapitel|anhang|teil)?([0-9]{1,6}|[ivxlc]{1,6}|[a-z])?[0-9]{0,6}'
@@ -48,13 +65,82 @@ class _PageLines:
     headings: list[tuple[int, int, str]] = field(default_factory=list)  # (line index, level, title)
 
 
-def extract_pdf_file(path: Path) -> Extracted:
+def extract_pdf_file(path: Path, *, processes: int | None = None) -> Extracted:
+    """Text, outline and title of a PDF. Long documents are read by up to `processes` processes in parallel
+    (default: one per core, at most 4); `processes=1` keeps everything in this process."""
     with PDFIUM_LOCK:
         pdf = _open(path)
         try:
-            return _extract(pdf)
+            count = len(pdf)
+            if count == 0:
+                raise IngestError(DAMAGED, code='corrupt')
+            outline, flat = _outline(pdf, count)
+            # type weight only matters for finding headings, and those come from the bookmarks when there are any
+            want_bold = len(flat) < 2
+            workers = _worker_count(processes, count)
+            if workers > 1:
+                pages = _read_parallel(pdf, path, count, want_bold, workers)
+            else:
+                pages = [_read_page(pdf, index, want_bold) for index in range(count)]
+            metadata_title = _metadata_title(pdf)
         finally:
             pdf.close()
+    # from here on it is plain Python over the lines: no PDFium, no lock
+    if sum(p.failed for p in pages) > count / 2:
+        raise IngestError(DAMAGED, code='corrupt')
+    if not _has_text(pages, minimum=max(20, 5 * count)):
+        raise IngestError(SCANNED, code='no_text')
+    body = body_size([line for p in pages for line in p.lines])
+    for page, lines in zip(pages, drop_running_lines([p.lines for p in pages], body), strict=True):
+        page.lines = lines
+    spacing = line_spacing([p.lines for p in pages])
+    if not want_bold:
+        for level, title, number in flat:
+            if number is not None:
+                _place_bookmark(pages[number - 1], level, title)
+    else:
+        # no usable bookmarks: headings from type size and weight, and the outline built from them
+        for page_index, line_index, level, title in font_headings([p.lines for p in pages], body):
+            pages[page_index].headings.append((line_index, level, title))
+    result = [_assemble(number, p, spacing) for number, p in enumerate(pages, start=1)]
+    if want_bold:
+        outline = build_outline([(h.level, h.title, page.number) for page in result for h in page.headings])
+    return Extracted(pages=result, outline=outline, title=metadata_title or _first_page_title(pages, body))
+
+
+def _worker_count(processes: int | None, count: int) -> int:
+    if processes is None:
+        processes = min(os.cpu_count() or 1, 4)
+    # starting a process costs about as much as reading 20-40 pages; only long documents gain
+    return max(1, min(processes, count // PAGES_PER_WORKER))
+
+
+def _read_parallel(pdf: pdfium.PdfDocument, path: Path, count: int, want_bold: bool, workers: int) -> list[_PageLines]:
+    """Read page ranges in forked workers while this process reads the first range itself.
+
+    Called with PDFIUM_LOCK held, so no other thread is inside PDFium when the workers are forked; each worker
+    opens the file on its own. A worker that crashes on a hostile file takes only itself down.
+    """
+    bounds = [count * i // workers for i in range(workers + 1)]
+    context = multiprocessing.get_context('fork')
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures = [pool.submit(_read_range, str(path), bounds[i], bounds[i + 1], want_bold) for i in range(1, workers)]
+        pages = [_read_page(pdf, index, want_bold) for index in range(bounds[0], bounds[1])]
+        try:
+            for future in futures:
+                pages.extend(future.result())
+        except (BrokenProcessPool, pdfium.PdfiumError, OSError):
+            raise IngestError(DAMAGED, code='corrupt') from None
+    return pages
+
+
+def _read_range(path: str, start: int, stop: int, want_bold: bool) -> list[_PageLines]:
+    """In a worker process: the lines of pages [start, stop)."""
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return [_read_page(pdf, index, want_bold) for index in range(start, stop)]
+    finally:
+        pdf.close()
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -69,36 +155,17 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise IngestError(DAMAGED, code='corrupt') from None
 
 
-def _extract(pdf: pdfium.PdfDocument) -> Extracted:
-    count = len(pdf)
-    if count == 0:
-        raise IngestError(DAMAGED, code='corrupt')
-    pages = [_read_page(pdf, index) for index in range(count)]
-    if sum(p.failed for p in pages) > count / 2:
-        raise IngestError(DAMAGED, code='corrupt')
-    alnum = sum(sum(c.isalnum() for c in line.text) for p in pages for line in p.lines)
-    if alnum < max(20, 5 * count):
-        raise IngestError(SCANNED, code='no_text')
-
-    outline, flat = _outline(pdf, count)
-    body = body_size([line for p in pages for line in p.lines])
-    spacing = line_spacing([p.lines for p in pages])
-    if len(flat) >= 2:
-        for level, title, number in flat:
-            if number is not None:
-                _place_bookmark(pages[number - 1], level, title)
-    else:
-        # no usable bookmarks: headings from type size and weight, and the outline built from them
-        for page_index, line_index, level, title in font_headings([p.lines for p in pages], body):
-            pages[page_index].headings.append((line_index, level, title))
-
-    result = [_assemble(number, p, spacing) for number, p in enumerate(pages, start=1)]
-    if len(flat) < 2:
-        outline = build_outline([(h.level, h.title, page.number) for page in result for h in page.headings])
-    return Extracted(pages=result, outline=outline, title=_title(pdf, pages, body))
+def _has_text(pages: list[_PageLines], minimum: int) -> bool:
+    found = 0
+    for page in pages:
+        for line in page.lines:
+            found += len(line.text) - line.text.count(' ')
+            if found >= minimum:
+                return True
+    return False
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> _PageLines:
+def _read_page(pdf: pdfium.PdfDocument, index: int, want_bold: bool) -> _PageLines:
     page = raw.FPDF_LoadPage(pdf.raw, index)
     if not page:
         return _PageLines(lines=[], failed=True)
@@ -106,15 +173,15 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> _PageLines:
     try:
         if not textpage:
             return _PageLines(lines=[], failed=True)
-        return _PageLines(lines=_lines(textpage))
+        return _PageLines(lines=_lines(textpage, want_bold))
     finally:
         if textpage:
             raw.FPDFText_ClosePage(textpage)
         raw.FPDF_ClosePage(page)
 
 
-def _lines(textpage) -> list[Line]:
-    """The page's lines as PDFium orders them, each with the geometry of its first and last glyph.
+def _lines(textpage, want_bold: bool) -> list[Line]:
+    """The page's lines as PDFium orders them, each with the position and type of its first glyph.
 
     A few calls per line, never per character: that is what keeps extraction at hundreds of pages per second.
     """
@@ -125,42 +192,41 @@ def _lines(textpage) -> list[Line]:
     written = raw.FPDFText_GetText(textpage, 0, n_chars, buffer)
     text = ctypes.string_at(buffer, max(written - 1, 0) * 2).decode('utf-16-le', errors='replace')
     identity = len(text) == n_chars  # the usual case: text index == char index, no translation calls needed
+    dirty = _DROP_CHARS.search(text) is not None
     x, y = ctypes.c_double(), ctypes.c_double()
-    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    name = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
+    origin, font_size = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
+    to_char = raw.FPDFText_GetCharIndexFromTextIndex
     lines: list[Line] = []
-    start = 0
-    for match in [*_LINE_BREAK.finditer(text), None]:
-        end = match.start() if match else len(text)
-        raw_line = text[start:end]
-        line_start = start
-        start = match.end() if match else len(text)
-        clean = _DROP_CHARS.sub('', raw_line).rstrip()
-        if not clean.strip():
+    position = 0
+    for raw_line in text.split('\r\n'):
+        line_start = position
+        position += len(raw_line) + 2
+        clean = raw_line.translate(_CLEAN_TABLE).strip() if dirty else raw_line.strip()
+        if not clean:
             continue
         first = line_start + len(raw_line) - len(raw_line.lstrip())
-        last = line_start + len(raw_line.rstrip()) - 1
-        word = _WORDISH.search(raw_line)
-        sample = line_start + word.start() if word else first
+        sample = first
+        if not clean[0].isalnum():  # a bullet or quote often comes in another size: measure the first letter
+            word = _WORDISH.search(raw_line)
+            sample = line_start + word.start() if word else first
         if not identity:
-            first = raw.FPDFText_GetCharIndexFromTextIndex(textpage, first)
-            last = raw.FPDFText_GetCharIndexFromTextIndex(textpage, last)
-            sample = raw.FPDFText_GetCharIndexFromTextIndex(textpage, sample)
-            if min(first, last, sample) < 0:
-                lines.append(Line(clean.strip(), 0.0, 0.0, 0.0, 0.0, False, known=False))
+            first, sample = to_char(textpage, first), to_char(textpage, sample)
+            if first < 0 or sample < 0:
+                lines.append(Line(clean, 0.0, 0.0, 0.0, False, known=False))
                 continue
-        raw.FPDFText_GetCharOrigin(textpage, first, x, y)
-        raw.FPDFText_GetCharBox(textpage, last, left, right, bottom, top)
-        size = raw.FPDFText_GetFontSize(textpage, sample)
-        weight = raw.FPDFText_GetFontWeight(textpage, sample)
-        bold = weight >= 600
-        if not bold:
-            # many PDFs give no weight; the font name ("Arial-BoldMT") still tells
-            length = raw.FPDFText_GetFontInfo(textpage, sample, name, len(name), flags)
-            font = name.value.lower() if 0 < length <= len(name) else b''
-            bold = b'bold' in font or b'black' in font or b'heavy' in font
-        lines.append(Line(clean.strip(), x.value, y.value, right.value, size, bold))
+        origin(textpage, first, px, py)
+        bold = False
+        # only a short line without a sentence end can be a bold heading: skip the font calls for the rest
+        if want_bold and len(clean) <= 100 and clean[-1] not in '.,;':
+            bold = raw.FPDFText_GetFontWeight(textpage, sample) >= 600
+            if not bold:
+                # many PDFs give no weight; the font name ("Arial-BoldMT") still tells
+                length = raw.FPDFText_GetFontInfo(textpage, sample, name, len(name), ctypes.byref(flags))
+                font = name.value.lower() if 0 < length <= len(name) else b''
+                bold = b'bold' in font or b'black' in font or b'heavy' in font
+        lines.append(Line(clean, x.value, y.value, font_size(textpage, sample), bold))
     return lines
 
 
@@ -191,42 +257,36 @@ def _numbering(leftover: str) -> bool:
 
 
 def _place_bookmark(page: _PageLines, level: int, title: str) -> None:
-    """Find the line a bookmark points at by its title, allowing for a section number the bookmark leaves out."""
+    """Find the line a bookmark points at by its title, allowing for a section number the bookmark leaves out,
+    a title wrapped over two lines, or extra words around it; a title not found still starts its section here."""
     wanted = _norm(title)
-    used = {index for index, _, _ in page.headings}
     if not wanted:
         return
+    used = {index for index, _, _ in page.headings}
     lines = page.lines
-    best: tuple[int, str] | None = None
-    for index, line in enumerate(lines):
+    norms = [_norm(line.text) for line in lines]
+    found: tuple[int, str] | None = None
+    for index, have in enumerate(norms):
         if index in used:
             continue
-        for span in (1, 2):
-            if index + span > len(lines):
-                break
-            text = ' '.join(lines[i].text for i in range(index, index + span))
-            have = _norm(text)
-            if have == wanted:
-                best = (index, title)
-            elif have.endswith(wanted) and _numbering(have[: -len(wanted)]):
-                best = (index, clean_line(text))  # the line carries the section number: "2.1 ASN.1 syntax"
-            elif wanted.endswith(have) and len(have) >= 3 and _numbering(wanted[: -len(have)]):
-                best = (index, title)
-            if best:
-                break
-        if best:
+        if have == wanted or (wanted.endswith(have) and len(have) >= 3 and _numbering(wanted[: -len(have)])):
+            found = (index, title)
             break
-    if best is None:
-        for index, line in enumerate(lines):
-            have = _norm(line.text)
-            if index not in used and wanted in have and len(have) <= len(wanted) + 15:
-                best = (index, title)
+        if have.endswith(wanted) and _numbering(have[: -len(wanted)]):
+            found = (index, clean_line(lines[index].text))  # the line carries the section number: "2.1 ASN.1 syntax"
+            break
+    if found is None:
+        for index in range(len(lines) - 1):
+            have = norms[index] + norms[index + 1]
+            if index not in used and have.endswith(wanted) and _numbering(have[: -len(wanted)]):
+                found = (index, clean_line(f'{lines[index].text} {lines[index + 1].text}'))
                 break
-    if best is None:
-        # the title is not printed as such (or not as text): the section still starts on this page
-        page.headings.append((-1, level, title))
-    else:
-        page.headings.append((best[0], level, best[1]))
+    if found is None:
+        for index, have in enumerate(norms):
+            if index not in used and wanted in have and len(have) <= len(wanted) + 15:
+                found = (index, title)
+                break
+    page.headings.append((found[0], level, found[1]) if found else (-1, level, title))
 
 
 def _assemble(number: int, page: _PageLines, spacing: dict[float, float]) -> Page:
@@ -245,19 +305,23 @@ def _assemble(number: int, page: _PageLines, spacing: dict[float, float]) -> Pag
         parts.append(line.text)
         position += len(line.text)
     headings = [Heading(offset=0, level=level, title=title) for index, level, title in page.headings if index < 0]
-    headings += [Heading(offset=offsets[index], level=lvl, title=title) for index, (lvl, title) in heading_lines.items()]
+    headings += [Heading(offset=offsets[i], level=level, title=title) for i, (level, title) in heading_lines.items()]
     headings.sort(key=lambda h: h.offset)
     return Page(number=number, text=''.join(parts), headings=headings)
 
 
-def _title(pdf: pdfium.PdfDocument, pages: list[_PageLines], body: float) -> str | None:
+def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:
     try:
         title = clean_line(pdf.get_metadata_value('Title') or '')
     except (pdfium.PdfiumError, KeyError, UnicodeDecodeError):
-        title = ''
+        return None
     if title and not _JUNK_TITLE.match(title) and any(c.isalpha() for c in title):
         return title[:300]
-    # otherwise the biggest type on the first page with text, if it clearly stands out
+    return None
+
+
+def _first_page_title(pages: list[_PageLines], body: float) -> str | None:
+    """The biggest type near the start, if it clearly stands out from the body text."""
     for page in pages[:3]:
         candidates = [line for line in page.lines if line.known and not line.text.startswith(BULLET)]
         if not candidates:

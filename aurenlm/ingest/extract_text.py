@@ -162,9 +162,9 @@ def plain_headings(text: str) -> tuple[list[Heading], str | None]:
         second_line_ok = after_blank or (
             len(after.split()) <= 8 and not _is_caps(after) and (i + 2 >= n or not lines[i + 2].strip())
         )
-        if _is_caps(stripped) and len(words) <= 10 and second_line_ok and stripped[-1] not in '.':
-            found.append((i, 'display', stripped))
-        elif indent >= 8 and after_blank and len(words) <= 10 and _title_case(words) and stripped[-1] not in '.:':
+        capitals = _is_caps(stripped) and second_line_ok and stripped[-1] not in '.'
+        centred = indent >= 8 and after_blank and _title_case(words) and stripped[-1] not in '.:'
+        if len(words) <= 10 and (capitals or centred):
             found.append((i, 'display', stripped))
     # levels in the order styles first appear, as reStructuredText does; numbered depths stay in order
     order: list[str] = []

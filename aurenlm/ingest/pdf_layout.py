@@ -8,19 +8,23 @@ from collections import Counter, defaultdict
 BULLET = ('•', '◦', '▪', '▫', '●', '○', '■', '□', '►', '▶', '‣', '⁃', '∙', '·', '–', '—', '✓', '✔', '➢', '❖')
 _SENTENCE_END = re.compile(r'[.!?:;]["”’»)\]]*$')
 _DIGITS = re.compile(r'\d+')
+_PAGE_NUMBER = re.compile(r'^[\d\W]*\d[\d\W]*$|^\d+\s+|\s+\d+$|\bpage\s+\d+(\s+of\s+\d+)?|^[ivxlc]+$')
+_TWO_LETTERS = re.compile(r'[^\W\d_].*?[^\W\d_]')
 
 
 class Line:
-    """One text line: its text and the geometry of its first glyph (baseline), last glyph (right edge) and type."""
+    """One text line: its text, the left edge and baseline of its first glyph, its type size (and that size rounded
+    to half a point, `b`, for grouping) and whether it is bold."""
 
-    __slots__ = ('text', 'x', 'y', 'x1', 'size', 'bold', 'known')
+    __slots__ = ('text', 'x', 'y', 'size', 'b', 'bold', 'known')
 
-    def __init__(self, text: str, x: float, y: float, x1: float, size: float, bold: bool, known: bool = True) -> None:
-        self.text, self.x, self.y, self.x1, self.size, self.bold, self.known = text, x, y, x1, size, bold, known
+    def __init__(self, text: str, x: float, y: float, size: float, bold: bool, known: bool = True) -> None:
+        self.text, self.x, self.y, self.size, self.bold, self.known = text, x, y, size, bold, known
+        self.b = round(size * 2) / 2
 
-
-def _bucket(size: float) -> float:
-    return round(size * 2) / 2
+    def __reduce__(self):
+        # compact pickling: lines travel back from the page-reading worker processes
+        return Line, (self.text, self.x, self.y, self.size, self.bold, self.known)
 
 
 def body_size(lines: list[Line]) -> float:
@@ -28,7 +32,7 @@ def body_size(lines: list[Line]) -> float:
     weight: Counter[float] = Counter()
     for line in lines:
         if line.known and line.size > 0:
-            weight[_bucket(line.size)] += len(line.text)
+            weight[line.b] += len(line.text)
     return weight.most_common(1)[0][0] if weight else 10.0
 
 
@@ -40,10 +44,10 @@ def line_spacing(pages: list[list[Line]]) -> dict[float, float]:
     gaps: dict[float, list[float]] = defaultdict(list)
     for lines in pages:
         for a, b in zip(lines, lines[1:], strict=False):
-            if a.known and b.known and _bucket(a.size) == _bucket(b.size) and a.size > 0:
+            if a.b == b.b and a.known and b.known and a.size > 0:
                 dy = a.y - b.y
                 if 0.8 * a.size < dy < 2.5 * a.size:
-                    gaps[_bucket(a.size)].append(dy)
+                    gaps[a.b].append(dy)
     result = {}
     for size, values in gaps.items():
         if len(values) >= 3:
@@ -54,15 +58,11 @@ def line_spacing(pages: list[list[Line]]) -> dict[float, float]:
 
 def paragraph_breaks(lines: list[Line], spacing: dict[float, float]) -> list[bool]:
     """breaks[i] is True when line i starts a new paragraph: a bullet, a change of type size, extra space above it,
-    a jump up the page (a new column), or a short line ending a sentence before it."""
+    a jump up the page (a new column), or a first-line indent after a line that ended a sentence."""
     breaks = [False] * len(lines)
-    measured = [line for line in lines if line.known and line.x1 > line.x]
-    left = right = 0.0
-    if len(measured) >= 5:
-        xs = sorted(line.x for line in measured)
-        x1s = sorted(line.x1 for line in measured)
-        left, right = xs[len(xs) // 10], x1s[(len(x1s) * 9) // 10]
-    width = right - left
+    known = [line.x for line in lines if line.known and line.size > 0]
+    # the text's left edge: a low percentile, so that a few outdented page numbers do not move it
+    left = sorted(known)[len(known) // 10] if len(known) >= 5 else None
     for i in range(1, len(lines)):
         a, b = lines[i - 1], lines[i]
         if b.text.startswith(BULLET):
@@ -79,18 +79,51 @@ def paragraph_breaks(lines: list[Line], spacing: dict[float, float]) -> list[boo
             continue
         if abs(dy) < 0.3 * a.size:
             continue  # same baseline: pieces of one visual line
-        pitch = spacing.get(_bucket(a.size), 1.2 * a.size)
+        pitch = spacing.get(a.b, 1.2 * a.size)
         if dy > pitch + max(0.2 * a.size, 1.0):
             breaks[i] = True
             continue
+        # indented paragraphs without extra space (LaTeX, books): the full-width line before ended a sentence
         if (
-            width > 0
-            and a.x1 < right - 0.2 * width
+            left is not None
+            and abs(a.x - left) < 0.3 * a.size
+            and left + 0.7 * b.size < b.x < left + 4 * b.size
+            and not a.text.startswith(BULLET)
             and _SENTENCE_END.search(a.text)
-            and (b.text[:1].isupper() or b.text[:1].isdigit())
         ):
             breaks[i] = True
     return breaks
+
+
+def _running_key(text: str) -> str:
+    """A header or footer without its page number: "Chapter 2: Parsing 14" and "Page 3 of 9" match across pages."""
+    return _PAGE_NUMBER.sub('#', text.strip().lower())
+
+
+def _edge(lines: list[Line]) -> range:
+    return range(len(lines)) if len(lines) <= 4 else range(-2, 2)
+
+
+def drop_running_lines(pages: list[list[Line]], body: float) -> list[list[Line]]:
+    """Remove page numbers and running headers and footers: short lines among a page's first or last two that come
+    back (page numbers aside) on three pages or more. They are chrome, and would open and close chunks.
+    A line set larger than the body text stays: the title page repeats the running header as its title."""
+    if len(pages) < 3:
+        return pages
+    seen: Counter[str] = Counter()
+    for lines in pages:
+        seen.update({_running_key(lines[i].text) for i in _edge(lines)})
+    result = []
+    for lines in pages:
+        drop = {
+            i % len(lines)
+            for i in _edge(lines)
+            if len(lines[i].text) <= 120
+            and lines[i].size < 1.15 * body
+            and seen[_running_key(lines[i].text)] >= 3
+        }
+        result.append([line for i, line in enumerate(lines) if i not in drop] if drop else lines)
+    return result
 
 
 def _repeated(pages: list[list[Line]]) -> set[str]:
@@ -104,9 +137,8 @@ def _repeated(pages: list[list[Line]]) -> set[str]:
 
 def _heading_like(text: str) -> bool:
     words = text.split()
-    letters = sum(c.isalpha() for c in text)
     return (
-        letters >= 2
+        _TWO_LETTERS.search(text) is not None
         and len(words) <= 15
         and len(text) <= 200
         and text[-1] not in ',;'
@@ -129,15 +161,18 @@ def font_headings(pages: list[list[Line]], body: float) -> list[tuple[int, int, 
         for i, line in enumerate(lines):
             if not line.known or line.size <= 0:
                 continue
-            bucket = _bucket(line.size)
+            bucket = line.b
             if bucket == body:
                 body_lines += 1
+            larger = bucket >= 1.15 * body
+            if not (larger or (line.bold and bucket >= body - 0.5)):
+                continue
             if not _heading_like(line.text) or _DIGITS.sub('#', line.text.strip().lower()) in repeated:
                 continue
-            if bucket >= 1.15 * body:
+            if larger:
                 candidates.append((p, i, bucket))
                 by_size[bucket] += 1
-            elif bucket >= body - 0.5 and line.bold and _bold_heading(lines, i):
+            elif _bold_heading(lines, i):
                 candidates.append((p, i, 0.0))
                 by_size[0.0] += 1
     # a "heading" size used as often as body text is body text too

@@ -33,7 +33,12 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b'(\xb5/\xfd', 0, 'a zstd archive'),
     (b"7z\xbc\xaf'\x1c", 0, 'a 7-Zip archive'),
     (b'Rar!\x1a\x07', 0, 'a RAR archive'),
-    (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 0, 'an old-format or password-protected Office document. Remove any password and save it as .docx or PDF, then upload that'),
+    (
+        b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1',
+        0,
+        'an old-format or password-protected Office document. '
+        'Remove any password and save it as .docx or PDF, then upload that',
+    ),
     (b'{\\rtf', 0, 'an RTF document'),
     (b'SQLite format 3\x00', 0, 'an SQLite database'),
     (b'ID3', 0, 'an audio file'),
@@ -173,7 +178,9 @@ def _zip_kind(path: Path) -> str:
 def _text_kind(head: bytes, *, truncated: bool, extension: str) -> str:
     text = decode_text(head, partial=truncated)
     if not text.strip():
-        raise IngestError('This file contains only blank space. Choose a file with text and upload it again.', code='empty')
+        raise IngestError(
+            'This file contains only blank space. Choose a file with text and upload it again.', code='empty'
+        )
     start = _PREAMBLE.match(text[:4096].lstrip('\ufeff'))
     lead = text[start.end() if start else 0 :][:2048]
     named = _EXTENSION_KIND.get(extension)

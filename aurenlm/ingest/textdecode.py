@@ -22,7 +22,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, 'utf-16-be'),
 )
 # Code pages that charset-normalizer confuses with Windows-1252 on short Western-European texts.
-_LATIN_LOOKALIKES = re.compile(r'^(cp125[02478]|iso8859_(1|2|3|4|9|10|13|14|15|16)|latin_1|mac_.*|hp_roman8|cp437|cp850)$')
+_LATIN_LOOKALIKES = re.compile(
+    r'^(cp125[02478]|iso8859_(1|2|3|4|9|10|13|14|15|16)|latin_1|mac_.*|hp_roman8|cp437|cp850)$'
+)
 _WESTERN = set(
     'àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞŸŒœŠšŽž'
     '€£¥¢©®°±§¶·«»¿¡½¼¾²³¹ªº×÷µ–—‘’‚“”„†‡•…‰‹›™´¨¸¯¬\u00a0'
@@ -57,6 +59,15 @@ def _decode(data: bytes, encoding: str, partial: bool) -> str:
     return decoder.decode(data, final=not partial)
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a file cut and pasted together): keep it, with U+FFFD for the bad bytes.
+    Real UTF-8 shows many valid multi-byte characters; a legacy code page shows almost none."""
+    text = data.decode('utf-8', errors='replace')
+    bad = text.count('\ufffd')
+    wide = sum(1 for c in text if ord(c) > 127) - bad
+    return text if wide >= 20 * bad and bad <= 0.001 * len(text) + 1 else None
+
+
 def _legacy(data: bytes) -> str | None:
     matches = from_bytes(data[:200_000])
     best = matches.best()
@@ -73,8 +84,9 @@ def _legacy(data: bytes) -> str | None:
             if high and sum(c in _WESTERN for c in high) >= 0.95 * len(high):
                 return western
     try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+        # the guess comes from a sample; a stray undefined byte later on becomes U+FFFD rather than a refusal
+        return data.decode(encoding, errors='replace')
+    except LookupError:
         return None
 
 
@@ -105,7 +117,7 @@ def decode_text(data: bytes, *, partial: bool = False) -> str:
         except UnicodeDecodeError:
             if b'\x00' in data[:8192]:
                 raise IngestError(NOT_TEXT, code='not_text') from None
-            text = _legacy(data)
+            text = _mostly_utf8(data) or _legacy(data)
     if text is None or looks_binary(text):
         raise IngestError(NOT_TEXT, code='not_text')
     return text

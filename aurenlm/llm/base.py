@@ -106,3 +106,16 @@ def format_passages(passages: Sequence[Passage]) -> str:
 def _defuse(text: str) -> str:
     # a source that contains "</passage>" must not be able to close the fence and speak as the prompt
     return _FENCE_TAG.sub('‹', text)
+
+
+def locate_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` sits in `text`, allowing any whitespace where the quote has a space (a PDF's line breaks).
+
+    Offline answers collapse a sentence's line breaks to spaces; this maps such a quote back to its exact span, for
+    highlighting it in the source viewer.
+    """
+    words = quote.split()
+    if not words:
+        return None
+    match = re.search(r'\s+'.join(re.escape(w) for w in words), text)
+    return (match.start(), match.end()) if match else None

@@ -8,6 +8,7 @@ the server's RetryInfo delay, and never retry a stream that has already shown th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ API_VERSION = 'v1beta'
 STALL_TIMEOUT_S = 30.0  # longest silence between two chunks of a stream that has started
 EMBED_BATCH = 100  # batchEmbedContents takes at most 100 texts
 JSON_ECHO_CHARS = 4000  # how much of an invalid JSON reply goes back to the model when asking it to fix it
+_CLOSE_READS = 50  # buffered chunks to skip while closing a stream before giving up on a clean close
 _DECLINED = frozenset({'SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY'})
 
 T = TypeVar('T')
@@ -102,6 +104,8 @@ class GeminiProvider:
                         chunk = await asyncio.wait_for(chunks.__anext__(), wait)
                     except StopAsyncIteration:
                         break
+                    except TimeoutError:
+                        raise TimeoutError(f'nothing from the stream for {wait:.1f} s') from None
                     text, finish, chunk_blocked = _read(chunk)
                     finished = finished or finish is not None
                     blocked = blocked or chunk_blocked or finish in _DECLINED
@@ -130,7 +134,7 @@ class GeminiProvider:
                 delay = self._after_failure('stream', attempt, failure, may_retry=not yielded)
             finally:
                 if chunks is not None:
-                    await chunks.aclose()  # releases the connection now, not whenever the GC gets to it
+                    await _close_stream(chunks)
             await self._sleep(delay)
 
     async def generate(self, system: str, messages: list[Message], *, passages: list[Passage] | None = None) -> str:
@@ -190,6 +194,9 @@ class GeminiProvider:
             self._admit()
             try:
                 result = await asyncio.wait_for(op(), self.timeout_s)
+            except TimeoutError:
+                failure = classify(TimeoutError(f'no reply within {self.timeout_s:g} s'), self._scrub)
+                delay = self._after_failure(what, attempt, failure)
             except asyncio.CancelledError:
                 self.breaker.release()
                 raise
@@ -240,6 +247,29 @@ class GeminiProvider:
 
     def _scrub(self, text: str) -> str:
         return redact(text.replace(self._key, '***'))
+
+
+async def _close_stream(chunks: AsyncIterator[types.GenerateContentResponse]) -> None:
+    """Close the SDK's stream and its HTTP response now.
+
+    aclose() alone only closes the outermost of the SDK's nested generators; the response, four generators down and
+    held in a reference cycle, would stay open until the garbage collector came by. Cancelling a pending read
+    instead unwinds the whole chain at once, running every `finally` down to the one that releases the connection.
+    """
+    for _ in range(_CLOSE_READS):
+        read = asyncio.ensure_future(chunks.__anext__())
+        await asyncio.sleep(0)  # let the read reach the socket
+        if read.done():
+            if read.cancelled() or read.exception() is not None:
+                break  # finished or failed: the chain has already unwound
+            continue  # a chunk was already buffered; read again
+        read.cancel()
+        await asyncio.wait([read])  # unlike `await read`, a cancel aimed at our own task still gets through
+        if not read.cancelled():
+            read.exception()  # mark it retrieved, so asyncio does not log it
+        break
+    with contextlib.suppress(Exception):
+        await chunks.aclose()
 
 
 def _contents(messages: list[Message], passages: list[Passage] | None) -> list[types.Content]:

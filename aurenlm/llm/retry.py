@@ -8,22 +8,26 @@ import random
 import re
 from dataclasses import dataclass
 
+import httpx
 from google.genai import errors as genai_errors
 
 from aurenlm.llm.base import LLMError, LLMTimeout
 
-try:  # the SDK streams through aiohttp when it is installed, else through httpx
+try:  # the SDK talks through aiohttp when it is installed, else through httpx
     import aiohttp
 
     _AIOHTTP_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError,)
+    _AIOHTTP_CONNECT: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError,)
 except ImportError:  # pragma: no cover - aiohttp ships with nicegui
-    _AIOHTTP_ERRORS = ()
-import httpx
+    _AIOHTTP_ERRORS = _AIOHTTP_CONNECT = ()
+# never got a connection at all, as opposed to losing one mid-answer
+_CONNECT_ERRORS = _AIOHTTP_CONNECT + (httpx.ConnectError, httpx.ConnectTimeout, ConnectionRefusedError)
 
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 MSG_KEY_REJECTED = 'The AI service rejected the API key. Ask your administrator to check GEMINI_API_KEY.'
 MSG_BAD_REQUEST = 'The AI service could not process this request. Try a shorter question or fewer sources.'
+MSG_UNREACHABLE = 'The AI service could not be reached. Check the network connection, then press Retry.'
 MSG_CUT_OFF = 'The connection to the AI service dropped mid-answer. Your message is saved; press Retry.'
 MSG_DECLINED = 'The AI service declined to answer this. Try rephrasing your question.'
 MSG_NO_MODEL = 'The AI model configured for AurenLM was not found. Ask your administrator to check GEMINI_MODEL.'
@@ -63,9 +67,10 @@ class Failure:
 
 def classify(exc: BaseException, scrub) -> Failure:
     """Map an exception from the SDK or the network to a Failure; `scrub` removes the key from any text kept."""
-    detail = scrub(f'{type(exc).__name__}: {exc}')[:500]
+    detail = scrub(f'{type(exc).__name__}: {exc or "(no message)"}')[:500]
     if isinstance(exc, genai_errors.APIError):
         code = exc.code or 0
+        detail = scrub(f'HTTP {code} {exc.status or ""}: {exc.message or ""}')[:500]
         if code in TRANSIENT_STATUS:
             delay = retry_delay_s(exc)
             error = LLMTimeout(detail=detail) if code in (408, 504) else LLMError(detail=detail)
@@ -79,6 +84,8 @@ def classify(exc: BaseException, scrub) -> Failure:
         return Failure(LLMError(MSG_BAD_REQUEST, detail=detail), transient=False, service_fault=False)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return Failure(LLMTimeout(detail=detail), transient=True, service_fault=True)
+    if isinstance(exc, _CONNECT_ERRORS):
+        return Failure(LLMError(MSG_UNREACHABLE, detail=detail), transient=True, service_fault=True)
     if isinstance(exc, _AIOHTTP_ERRORS + (httpx.TransportError, ConnectionError)):
         return Failure(LLMError(MSG_CUT_OFF, detail=detail), transient=True, service_fault=True)
     if isinstance(exc, genai_errors.UnknownApiResponseError | ValueError):

@@ -13,11 +13,16 @@ from aurenlm.studio.schemas import Cite
 
 _NUMBERING = re.compile(r'^(?:(?:chapter|section|part|appendix)\s+)?(?:\d+|[a-z]|[ivx]+)(?:\.\d+)*\.?\s+', re.I)
 _PATH_SEPARATOR = re.compile(r'\s+[>/»›]\s+')
-_QUESTION_WORDS = frozenset('how what why when where which who whom whose is are can does do should will'.split())
+_QUESTION_WORDS = frozenset(
+    textutil.words('how what why when where which who whom whose is are can does do should will')
+)
+# headings that name a part of a document rather than a topic: no question to ask about them
 GENERIC_HEADINGS = frozenset(
-    """introduction overview contents table-of-contents index concept-index references bibliography
-    acknowledgements acknowledgments contributors appendix preface foreword copying copying-information license
-    notes summary conclusion conclusions about abstract glossary see-also further-reading""".split()
+    textutil.words(
+        """introduction overview contents table_of_contents index concept_index references bibliography
+        acknowledgements acknowledgments contributors appendix preface foreword copying copying_information license
+        notes summary conclusion conclusions about abstract glossary see_also further_reading"""
+    )
 )
 
 
@@ -33,8 +38,8 @@ def title_key(title: str) -> str:
 
 
 def is_generic_heading(title: str) -> bool:
-    key = title_key(title).replace(' ', '-')
-    return key in GENERIC_HEADINGS or key.endswith('-index')
+    key = title_key(title).replace(' ', '_')
+    return key in GENERIC_HEADINGS or key.endswith('_index')
 
 
 def lower_first(phrase: str) -> str:
@@ -48,7 +53,7 @@ def lower_first(phrase: str) -> str:
     first = parts[0]
     if first in ('A', 'An', 'The'):
         return first.lower() + phrase[len(first) :]
-    titled = any(ch.isupper() for word in parts[1:] for ch in word)
+    titled = any(word[:1].isupper() for word in parts[1:])
     if first[:1].isupper() and first[1:].islower() and not titled:
         return first.lower() + phrase[len(first) :]
     return phrase

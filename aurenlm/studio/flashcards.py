@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from aurenlm import textutil
+from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Sentence, heading_question, lower_first
 from aurenlm.studio.options import StudioError
 from aurenlm.studio.schemas import Card, Flashcards
@@ -14,7 +15,7 @@ _UNQUOTE = str.maketrans('', '', '"“”‘’`')  # quotes mark a defined term
 
 def definition_front(sentence: str) -> str | None:
     """The question a definitional sentence answers: 'DER is a ...' -> 'What is DER?'."""
-    found = textutil.find_definition(sentence)
+    found = patterns.find_definition(sentence)
     if found is None:
         return None
     term = lower_first(' '.join(found.term.translate(_UNQUOTE).split()))

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 REPORT_KINDS = ('study_guide', 'briefing', 'faq', 'timeline')
+REPORT_LABELS = {'study_guide': 'Study guide', 'briefing': 'Briefing', 'faq': 'FAQ', 'timeline': 'Timeline'}
 KINDS = ('mindmap', 'quiz', 'flashcards', *REPORT_KINDS)
 DIFFICULTIES = ('easy', 'normal', 'hard')
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from aurenlm import textutil
+from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Sentence
 from aurenlm.studio.options import StudioError
 from aurenlm.studio.schemas import Question, Quiz
@@ -66,12 +67,13 @@ def phrase_pool(corpus: Corpus, size: int = POOL_SIZE) -> dict[str, Phrase]:
 
 
 @lru_cache(maxsize=4096)
-def _pattern(key: str) -> re.Pattern[str]:
-    return re.compile(r'(?<![\w.])' + r'\s+'.join(re.escape(token) for token in key.split()) + r'(?!\w)', re.I)
+def _pattern(key: str, inflected: bool = False) -> re.Pattern[str]:
+    words = r'\s+'.join(re.escape(token) for token in key.split())
+    return re.compile(r'(?<![\w.])' + words + (r'\w*' if inflected else r'(?!\w)'), re.I)
 
 
 def _answer_for(sentence: Sentence, pool: dict[str, Phrase], difficulty: str, used: set[str]) -> Phrase | None:
-    counts, _ = textutil.phrase_counts(sentence.text)
+    counts = textutil.phrase_counts(sentence.text)
     found = [pool[key] for key in counts if key in pool and key not in used]
     n_words = len(sentence.text.split())
     found = [p for p in found if p.n_words <= max(1, n_words // 3)]  # leave enough sentence to answer from
@@ -84,9 +86,10 @@ def _answer_for(sentence: Sentence, pool: dict[str, Phrase], difficulty: str, us
     return min(found, key=lambda p: (-p.score, p.key))
 
 
-def _trigrams(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _trigrams(text: str) -> frozenset[str]:
     text = f' {text.lower()} '
-    return {text[i : i + 3] for i in range(len(text) - 2)}
+    return frozenset(text[i : i + 3] for i in range(len(text) - 2))
 
 
 def _closeness(a: Phrase, b: Phrase) -> float:
@@ -106,7 +109,8 @@ def _overlaps(a: Phrase, b: Phrase) -> bool:
 def distractors(answer: Phrase, sentence: str, pool: dict[str, Phrase], difficulty: str) -> list[str]:
     """Three phrases of the answer's type and length, never equal to it or to each other."""
     # a phrase that is already in the sentence is no candidate for its blank
-    others = [p for p in pool.values() if not _overlaps(p, answer) and not _pattern(p.key).search(sentence)]
+    present = textutil.phrase_counts(sentence)
+    others = [p for p in pool.values() if not _overlaps(p, answer) and p.key not in present]
     length = len(answer.form)
     similar = [
         p
@@ -141,11 +145,11 @@ def make_question(
     clean = sentence.clean
     pattern = _pattern(answer.key)
     first = pattern.search(clean)
-    if not first:
-        return None
+    if not first or len(_pattern(answer.key, inflected=True).findall(clean)) != len(pattern.findall(clean)):
+        return None  # "MIME types" left next to a "MIME type" blank would give the answer away
     correct = first.group(0)
     cloze = pattern.sub(BLANK, clean)
-    is_term = textutil.find_definition(clean) is not None and first.start() < len(clean) // 4
+    is_term = patterns.find_definition(clean) is not None and first.start() < len(clean) // 4
     prompt = 'Which term completes this definition?' if is_term else 'Fill in the blank:'
     question = f'{prompt} {cloze}'
     wrong = distractors(answer, clean, pool, difficulty)
@@ -172,7 +176,10 @@ def _ranked_by_source(corpus: Corpus) -> list[list[Sentence]]:
     for sentences in per_source:
         # central sentences first; definitions make the fairest questions
         sentences.sort(
-            key=lambda s: (-(float(corpus.centrality[s.index]) + 0.15 * bool(textutil.find_definition(s.text))), s.index)
+            key=lambda s: (
+                -(float(corpus.centrality[s.index]) + 0.15 * bool(patterns.find_definition(s.text))),
+                s.index,
+            )
         )
     return per_source
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 
 from aurenlm import textutil
+from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Section, Sentence, heading_question, is_generic_heading, strip_numbering
 from aurenlm.studio.flashcards import definition_front
 from aurenlm.studio.mindmap import phrase_clusters
+from aurenlm.studio.options import REPORT_LABELS
 from aurenlm.studio.schemas import Cite, Report
 
 _MD_SPECIAL = re.compile(r'([\\`*_\[\]<>#|~])')
@@ -82,7 +84,7 @@ def study_guide(corpus: Corpus, title: str) -> Report:
         lines += ['## Glossary', '']
         lines += [f'- **{md_escape(term)}**: {cites.quote(s)}' for term, s in glossary]
         lines.append('')
-    return Report(kind='study_guide', title=f'Study guide: {title}', markdown=_join(lines), citations=cites.cites)
+    return Report(kind='study_guide', title=_title('study_guide', title), markdown=_join(lines), citations=cites.cites)
 
 
 def _glossary(corpus: Corpus, limit: int) -> list[tuple[str, Sentence]]:
@@ -90,7 +92,7 @@ def _glossary(corpus: Corpus, limit: int) -> list[tuple[str, Sentence]]:
     best: dict[str, tuple[str, Sentence]] = {}
     for index in corpus.global_rank():
         sentence = corpus.sentences[int(index)]
-        found = textutil.find_definition(sentence.text)
+        found = patterns.find_definition(sentence.text)
         if found is None or definition_front(sentence.text) is None:
             continue
         term = ' '.join(found.term.translate(str.maketrans('', '', '"“”‘’`')).split())
@@ -120,7 +122,7 @@ def briefing(corpus: Corpus, title: str) -> Report:
                 used.add(s.index)
                 lines.append(f'- **{md_escape(strip_numbering(name))}**: {cites.quote(s)}')
         lines.append('')
-    return Report(kind='briefing', title=f'Briefing: {title}', markdown=_join(lines), citations=cites.cites)
+    return Report(kind='briefing', title=_title('briefing', title), markdown=_join(lines), citations=cites.cites)
 
 
 def _spread_central(corpus: Corpus, per_source: int, total: int) -> list[Sentence]:
@@ -138,7 +140,7 @@ def faq(corpus: Corpus, title: str) -> Report:
         lines += _source_heading(corpus, si)
         for question, answers in _faq_entries(corpus, si)[:15]:
             lines += [f'### {md_escape(question)}', '', ' '.join(cites.quote(s) for s in answers), '']
-    return Report(kind='faq', title=f'FAQ: {title}', markdown=_join(lines), citations=cites.cites)
+    return Report(kind='faq', title=_title('faq', title), markdown=_join(lines), citations=cites.cites)
 
 
 def _faq_entries(corpus: Corpus, source_index: int) -> list[tuple[str, list[Sentence]]]:
@@ -173,7 +175,7 @@ def timeline(corpus: Corpus, title: str) -> Report:
     versions: list[tuple[tuple[int, ...], str, Sentence]] = []
     seen: set[str] = set()
     for sentence in corpus.sentences:
-        points = textutil.find_time_points(sentence.text)
+        points = patterns.find_time_points(sentence.text)
         if points and sentence.clean in seen:
             continue  # licences and front matter repeat the same dated sentence
         seen.add(sentence.clean)
@@ -185,7 +187,7 @@ def timeline(corpus: Corpus, title: str) -> Report:
             versions.append((points[0].key, points[0].label, sentence))
     if not dated and not versions:
         lines.append('No dates, years or version numbers were found in the selected sources.')
-        return Report(kind='timeline', title=f'Timeline: {title}', markdown=_join(lines), citations=[])
+        return Report(kind='timeline', title=_title('timeline', title), markdown=_join(lines), citations=[])
     if dated:
         lines += ['## Events', '']
         for _key, label, sentence in sorted(dated, key=lambda d: (d[0], d[2].index))[:MAX_EVENTS]:
@@ -196,7 +198,11 @@ def timeline(corpus: Corpus, title: str) -> Report:
         for _key, label, sentence in sorted(versions, key=lambda d: (d[0], d[2].index))[:MAX_EVENTS]:
             lines.append(f'- **{md_escape(textutil.normalize_ws(label))}**: {cites.quote(sentence)}')
         lines.append('')
-    return Report(kind='timeline', title=f'Timeline: {title}', markdown=_join(lines), citations=cites.cites)
+    return Report(kind='timeline', title=_title('timeline', title), markdown=_join(lines), citations=cites.cites)
+
+
+def _title(kind: str, title: str) -> str:
+    return f'{REPORT_LABELS[kind]}: {title}'
 
 
 def _join(lines: list[str]) -> str:

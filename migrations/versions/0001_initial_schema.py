@@ -155,6 +155,7 @@ def upgrade() -> None:
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column('notebook_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column('ref_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column('progress', sa.Float(), nullable=False),
         sa.Column('message', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -174,6 +175,7 @@ def upgrade() -> None:
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_notebook_id'), ['notebook_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_ref_id'), ['ref_id'], unique=False)
         batch_op.create_index('ix_job_status_run_after', ['status', 'run_after'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_user_id'), ['user_id'], unique=False)
 
@@ -442,6 +444,7 @@ def downgrade() -> None:
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_user_id'))
         batch_op.drop_index('ix_job_status_run_after')
+        batch_op.drop_index(batch_op.f('ix_job_ref_id'))
         batch_op.drop_index(batch_op.f('ix_job_notebook_id'))
         batch_op.drop_index(batch_op.f('ix_job_created_at'))
 

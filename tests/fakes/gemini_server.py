@@ -172,7 +172,9 @@ class FakeGemini:
         handler = type('Handler', (_Handler,), {'state': self._state})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name='fake-gemini', daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={'poll_interval': 0.05}, name='fake-gemini', daemon=True
+        )
         self._thread.start()
 
     @property
@@ -559,7 +561,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     print(f'FAKE_GEMINI_URL={server.url}', flush=True)
     try:
-        done.wait()
+        while not done.wait(0.2):  # a timed wait lets the signal handler run promptly
+            pass
     except KeyboardInterrupt:
         pass
     finally:

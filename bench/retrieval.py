@@ -1,0 +1,250 @@
+"""Retrieval benchmark: hit@1 and hit@5 of full text, embeddings and their fusion over tests/data, plus latency.
+
+    python bench/retrieval.py              # quality over the five test documents, one notebook
+    python bench/retrieval.py --misses     # ... and list the questions that missed
+    python bench/retrieval.py --scale 83000  # query latency over a synthetic notebook of that many chunks
+
+The last line is `retrieval_hit_at_5=<fused hit@5>`. The questions are paraphrased on purpose: they rarely share
+their wording with the passage that answers them, as real questions do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import string
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aurenlm import embeddings  # noqa: E402
+from aurenlm.ingest import chunk_pages  # noqa: E402
+from aurenlm.ingest.extract import extract  # noqa: E402
+from aurenlm.ingest.sniff import detect_kind  # noqa: E402
+from aurenlm.query import prepare  # noqa: E402
+from aurenlm.search_index import Fusion, IndexedChunk, NotebookIndex  # noqa: E402
+
+DATA = ROOT / 'tests' / 'data'
+QUESTIONS = Path(__file__).with_name('retrieval_questions.json')
+DOCUMENTS = [
+    'libtasn1.pdf',
+    'shared-mime-info-spec.pdf',
+    'python-policy.html',
+    'gpl-3.txt',
+    'shared-mime-info-README.md',
+]
+
+
+@dataclass
+class BenchChunk:
+    doc: str
+    page: int
+    heading: str
+    text: str
+
+
+# --- ingest, as the app does it: one notebook holding all five documents ---
+
+
+def ingest(names: list[str]) -> list[BenchChunk]:
+    chunks = []
+    for name in names:
+        path = DATA / name
+        extracted = extract(path, detect_kind(path))
+        chunks += [BenchChunk(name, d.page, d.heading or '', d.text) for d in chunk_pages(extracted.pages)]
+    return chunks
+
+
+# --- scoring ---
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace('\u2019', "'").replace('\u2018', "'").replace('\u201c', '"').replace('\u201d', '"')
+    return re.sub(r'\s+', ' ', text)
+
+
+def is_answer(question: dict, chunk: BenchChunk) -> bool:
+    if chunk.doc != question['doc']:
+        return False
+    if 'answer_contains' in question:
+        return _normal(question['answer_contains']) in _normal(chunk.text)
+    pages = question['page'] if isinstance(question['page'], list) else [question['page']]
+    return chunk.page in pages
+
+
+def evaluate(
+    index: NotebookIndex, chunks: list[BenchChunk], questions: list[dict], prepared: list, vectors, fusion: Fusion
+) -> dict:
+    results = {}
+    modes = {'bm25': replace(fusion, vec_weight=0.0), 'vec': replace(fusion, bm25_weight=0.0), 'fused': fusion}
+    for mode, mode_fusion in modes.items():
+        ranks, latencies = [], []
+        for question, query, qvec in zip(questions, prepared, vectors, strict=True):
+            started = time.perf_counter()
+            hits = index.search(query, qvec, None, k=5, fusion=mode_fusion)
+            latencies.append(time.perf_counter() - started)
+            rank = next((i for i, h in enumerate(hits, 1) if is_answer(question, chunks[h.chunk_id])), None)
+            ranks.append(rank)
+        results[mode] = {
+            'hit1': sum(r == 1 for r in ranks) / len(ranks),
+            'hit5': sum(r is not None for r in ranks) / len(ranks),
+            'ranks': ranks,
+            'ms': 1000 * float(np.mean(latencies)),
+        }
+    return results
+
+
+def quality(args: argparse.Namespace) -> None:
+    questions = json.loads(QUESTIONS.read_text())
+    started = time.perf_counter()
+    chunks = ingest(DOCUMENTS)
+    t_ingest = time.perf_counter() - started
+    unanswerable = [q['id'] for q in questions if not any(is_answer(q, c) for c in chunks)]
+
+    started = time.perf_counter()
+    embeddings.offline_model()
+    t_load = time.perf_counter() - started
+    started = time.perf_counter()
+    chunk_vecs = embeddings.embed_texts([embeddings.passage_text(c.heading, c.text) for c in chunks])
+    t_embed = time.perf_counter() - started
+
+    started = time.perf_counter()
+    index = NotebookIndex(
+        IndexedChunk(i, c.doc, c.page, c.heading, c.text, chunk_vecs[i]) for i, c in enumerate(chunks)
+    )
+    index.search('warm up', None)
+    t_index = time.perf_counter() - started
+
+    related = None if args.no_related else embeddings.related_words
+    if related is not None:
+        related(['warm'])  # loads the word list, as the first question in a process does
+    started = time.perf_counter()
+    prepared = [prepare(q['question'], related=related) for q in questions]
+    t_prepare = (time.perf_counter() - started) / len(questions)
+    started = time.perf_counter()
+    # embed_texts, not embed_query: the bench must not fill the app's query cache
+    query_vecs = [embeddings.embed_texts([p.embed_text])[0] for p in prepared]
+    t_qembed = (time.perf_counter() - started) / len(questions)
+
+    fusion = Fusion(args.bm25_weight, args.vec_weight, args.rrf_k, args.depth)
+    results = evaluate(index, chunks, questions, prepared, query_vecs, fusion)
+
+    words = sum(len(c.text.split()) for c in chunks)
+    print(f'{len(DOCUMENTS)} documents, {len(chunks)} chunks, {words} words, {len(questions)} questions')
+    if unanswerable:
+        print(f'WARNING: no chunk satisfies questions {unanswerable}: check their page / answer_contains')
+    print(f'fusion: bm25 weight {fusion.bm25_weight}, vector weight {fusion.vec_weight}, rrf k {fusion.rrf_k}')
+    print(f'{"":8}{"hit@1":>8}{"hit@5":>8}{"ms/query":>10}')
+    for mode, r in results.items():
+        print(f'{mode:8}{r["hit1"]:8.3f}{r["hit5"]:8.3f}{r["ms"]:10.2f}')
+    print(
+        f'timings: extract+chunk {t_ingest:.2f}s, model load {t_load:.2f}s, embed chunks {t_embed:.2f}s '
+        f'({1000 * t_embed / max(len(chunks), 1):.1f} ms/chunk), index {t_index:.3f}s, '
+        f'prepare query {1000 * t_prepare:.1f} ms (synonyms {"off" if args.no_related else "on"}), '
+        f'embed query {1000 * t_qembed:.1f} ms'
+    )
+    if args.misses:
+        for mode in ('bm25', 'vec', 'fused'):
+            ranks = results[mode]['ranks']
+            missed = [(q, r) for q, r in zip(questions, ranks, strict=True) if r != 1]
+            print(f'\n{mode}: not first for {len(missed)}')
+            for q, r in missed:
+                print(f'  #{q["id"]:>2} rank {r or "-"}  [{q["doc"]}] {q["question"]}')
+    per_doc = {}
+    for q, r in zip(questions, results['fused']['ranks'], strict=True):
+        per_doc.setdefault(q['doc'], []).append(r is not None)
+    print('fused hit@5 by document: ' + ', '.join(f'{d} {sum(v)}/{len(v)}' for d, v in per_doc.items()))
+    print(f'retrieval_hit_at_5={results["fused"]["hit5"]:.4f}')
+
+
+# --- latency at scale, over synthetic text and random unit vectors ---
+
+
+def scale(args: argparse.Namespace) -> None:
+    rng = np.random.default_rng(0)
+    vocabulary_size, words_per_chunk, n_sources = 60_000, 300, 50
+    word_rng = random.Random(0)
+    vocabulary = [
+        ''.join(word_rng.choices(string.ascii_lowercase, k=word_rng.randint(3, 11))) for _ in range(vocabulary_size)
+    ]
+    # Zipf-distributed words, like natural text; the most frequent behave like stopwords the analyser missed
+    p = 1 / np.arange(1, vocabulary_size + 1) ** 1.07
+    p /= p.sum()
+    per_source = args.scale // n_sources
+    index = NotebookIndex()
+    add_times, chunk_id = [], 0
+    for s in range(n_sources):
+        tokens = rng.choice(vocabulary_size, size=per_source * words_per_chunk, p=p)
+        vectors = embeddings.normalise(rng.standard_normal((per_source, 256)).astype(np.float32))
+        chunks = []
+        for c in range(per_source):
+            text = ' '.join(vocabulary[t] for t in tokens[c * words_per_chunk : (c + 1) * words_per_chunk])
+            heading = f'Part {c // 40} > Section {c // 8}'
+            chunks.append(IndexedChunk(chunk_id, f's{s}', 1 + c // 3, heading, text, vectors[c]))
+            chunk_id += 1
+        started = time.perf_counter()
+        index.add_source(f's{s}', chunks)
+        add_times.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    index.search('warm up', None)
+    t_snapshot = time.perf_counter() - started
+
+    query_rng = random.Random(1)
+    timings: dict[str, list[float]] = {'all 50 sources': [], '10 of 50 sources': []}
+    for _ in range(args.queries):
+        words = [vocabulary[query_rng.randint(0, 30)]] + [
+            vocabulary[query_rng.randint(100, 20_000)] for _ in range(query_rng.randint(3, 7))
+        ]
+        prepared = prepare('how does ' + ' '.join(words) + ' work?')
+        qvec = embeddings.normalise(rng.standard_normal((1, 256)).astype(np.float32))[0]
+        for label, selected in (
+            ('all 50 sources', None),
+            ('10 of 50 sources', {f's{j}' for j in query_rng.sample(range(n_sources), 10)}),
+        ):
+            started = time.perf_counter()
+            index.search(prepared, qvec, selected, k=50)
+            timings[label].append(1000 * (time.perf_counter() - started))
+    started = time.perf_counter()
+    index.remove_source('s7')
+    index.search('warm up', None)
+    t_remove = time.perf_counter() - started
+
+    print(f'{len(index) + per_source} chunks of {words_per_chunk} words in {n_sources} sources')
+    print(f'add_source: {np.mean(add_times):.2f}s per source of {per_source} chunks')
+    print(f'first search after adding them all: {t_snapshot:.3f}s')
+    print(f'remove_source + next search: {t_remove:.3f}s')
+    for label, values in timings.items():
+        v = np.array(values)
+        print(
+            f'query ({label}, bm25 + vectors + fusion, k=50): p50 {np.percentile(v, 50):.1f} ms, '
+            f'p95 {np.percentile(v, 95):.1f} ms, max {v.max():.1f} ms'
+        )
+    print(f'peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    defaults = Fusion()
+    parser.add_argument('--misses', action='store_true', help='list the questions whose answer was not ranked first')
+    parser.add_argument('--bm25-weight', type=float, default=defaults.bm25_weight)
+    parser.add_argument('--vec-weight', type=float, default=defaults.vec_weight)
+    parser.add_argument('--rrf-k', type=float, default=defaults.rrf_k)
+    parser.add_argument('--depth', type=int, default=defaults.depth)
+    parser.add_argument('--no-related', action='store_true', help='no synonyms from the embedding model in full text')
+    parser.add_argument('--scale', type=int, default=0, help='measure latency over this many synthetic chunks')
+    parser.add_argument('--queries', type=int, default=200)
+    args = parser.parse_args()
+    scale(args) if args.scale else quality(args)
+
+
+if __name__ == '__main__':
+    main()
