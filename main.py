@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import sys
 from pathlib import Path
 
@@ -65,18 +67,34 @@ def tag_socket_events() -> None:
     """Every websocket event gets a request id of its own, like an HTTP request."""
     handlers = core.sio.handlers.get('/', {})
     for name, handler in list(handlers.items()):
-        if getattr(handler, '_auren_tagged', False):
-            continue
+        if not getattr(handler, '_auren_tagged', False):
+            handlers[name] = _with_request_id(handler)
 
-        async def tagged(*args, _handler=handler, **kwargs):
+
+def _with_request_id(handler):
+    # socket.io awaits coroutine functions and calls plain ones: keep the handler's kind
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def tagged(*args, **kwargs):
             token = request_id_var.set('ws-' + new_request_id())
             try:
-                return await _handler(*args, **kwargs)
+                return await handler(*args, **kwargs)
             finally:
                 request_id_var.reset(token)
 
-        tagged._auren_tagged = True  # type: ignore[attr-defined]
-        handlers[name] = tagged
+    else:
+
+        @functools.wraps(handler)
+        def tagged(*args, **kwargs):
+            token = request_id_var.set('ws-' + new_request_id())
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                request_id_var.reset(token)
+
+    tagged._auren_tagged = True  # type: ignore[attr-defined]
+    return tagged
 
 
 def install_error_pages() -> None:

@@ -19,7 +19,7 @@ class NotebookState:
     source_ids: list[str] = field(default_factory=list)
     ready_ids: set[str] = field(default_factory=set)
     on_selection: list[Callable[[], None]] = field(default_factory=list)
-    open_source: Callable[..., None] | None = None  # (source_id, chunk_id=None, page=None)
+    open_source: Callable[..., None] | None = None  # (source_id, chunk_id=None, page=None, quote=None)
     ask: Callable[[str], None] | None = None  # put a question into the chat and send it
 
     @classmethod

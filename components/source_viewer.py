@@ -9,6 +9,7 @@ from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from aurenlm import repos
+from aurenlm.llm.base import locate_quote
 from aurenlm.models import Source
 from components.notebook_state import NotebookState
 
@@ -34,7 +35,10 @@ class SourceViewer:
                 self.pager = ui.row().classes('w-full items-center gap-2 px-4 py-2')
                 self.body = ui.column().classes('w-full gap-0 px-4 pb-6')
 
-    def open(self, source_id: str, *, chunk_id: int | None = None, page: int | None = None) -> None:
+    def open(
+        self, source_id: str, *, chunk_id: int | None = None, page: int | None = None, quote: str | None = None
+    ) -> None:
+        """Show a source; with a chunk, at its page with the passage (or the quoted sentence in it) highlighted."""
         source = repos.sources.get(self.state.user, source_id)
         if source is None:
             ui.notify('This source is no longer in the notebook.', type='warning')
@@ -47,6 +51,10 @@ class SourceViewer:
             chunk = repos.sources.chunk(self.state.user, chunk_id)
             if chunk is not None and chunk.source_id == source_id:
                 page, highlight = chunk.page, (chunk.char_start, chunk.char_end)
+                if quote:
+                    page_row = repos.sources.page(self.state.user, source_id, chunk.page)
+                    located = locate_quote(page_row.text, quote) if page_row else None
+                    highlight = located or highlight
         self._show_guide(source)
         self.show_page(page or 1, highlight)
         self.dialog.open()

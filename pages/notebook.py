@@ -8,6 +8,7 @@ from aurenlm import repos
 from aurenlm.llm import get_provider
 from aurenlm.repos.notebooks import NotebookError
 from components import frame
+from components.chat_pane import ChatPane
 from components.notebook_state import NotebookState
 from components.source_viewer import SourceViewer
 from components.sources_pane import SourcesPane
@@ -39,7 +40,7 @@ def notebook_page(notebook_id: str) -> None:
     with workspace.left:
         SourcesPane(state)
     with workspace.center:
-        frame.empty_state('forum', 'Ask your sources', 'Add a source, then ask a question. Answers cite passages.')
+        ChatPane(state)
     with workspace.right:
         ui.label('Studio').classes('auren-pane-title px-4 pt-4')
         frame.empty_state('auto_awesome', 'Nothing generated yet', 'Mind maps, quizzes and guides appear here.')

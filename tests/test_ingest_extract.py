@@ -75,6 +75,12 @@ def test_pdf_keeps_paragraph_breaks(libtasn1) -> None:
     assert 'are not supported.\n\nFor an example of the syntax' in page5
 
 
+def test_pdf_drops_page_numbers_and_running_headers(libtasn1) -> None:
+    assert libtasn1.pages[4].text.startswith('2 ASN.1 structure handling')  # not with the page number "2"
+    assert libtasn1.pages[11].text.startswith('asn1 array2tree')  # not with "Chapter 4: Function reference 9"
+    assert not any(page.text.startswith('Chapter 4:') for page in libtasn1.pages)
+
+
 def test_pdf_outline_tree(libtasn1) -> None:
     top = [(entry.title, entry.page) for entry in libtasn1.outline]
     assert top == [
@@ -432,6 +438,13 @@ def test_text_encodings(tmp_path: Path, encoding: str, prefix: bytes) -> None:
     path = tmp_path / 'notes.txt'
     path.write_bytes(prefix + text.encode(encoding))
     assert extract(path, 'text').pages[0].text == text
+
+
+def test_text_mostly_utf8_keeps_its_accents(tmp_path: Path) -> None:
+    path = tmp_path / 'joined.txt'
+    path.write_bytes(('Grüße aus Köln, schön hier. ' * 20).encode() + b'one bad byte: \xe9.')
+    text = extract(path, 'text').pages[0].text
+    assert text.startswith('Grüße aus Köln') and text.endswith('one bad byte: \ufffd.')
 
 
 def test_text_cyrillic_legacy_encoding(tmp_path: Path) -> None:

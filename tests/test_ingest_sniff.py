@@ -112,6 +112,7 @@ def test_other_name_mismatches(tmp_path: Path) -> None:
         (b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' + bytes(100), 'old-format or password-protected Office'),
         (b'{\\rtf1\\ansi Hello}', 'RTF'),
         (b'RIFF\x24\x00\x00\x00WEBPVP8 ' + bytes(100), 'WebP'),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>', 'SVG image'),
     ],
 )
 def test_binary_formats_are_named(tmp_path: Path, data: bytes, words: str) -> None:
@@ -141,6 +142,8 @@ def test_other_zips(tmp_path: Path) -> None:
     assert 'PowerPoint' in refused(slides, None).message
     book = zipped({'mimetype': b'application/epub+zip', 'content.opf': b'<x/>'})
     assert 'EPUB' in refused(book, 'novel.epub').message
+    macros = zipped({'[Content_Types].xml': b'<x ct="macroEnabled.main+xml"/>', 'word/document.xml': b'<x/>'})
+    assert 'Word document with macros' in refused(macros, 'memo.docm').message
     archive = zipped({'a.txt': b'hello'})
     assert 'zip archive' in refused(archive, 'files.zip').message
     broken = stored(tmp_path, b'PK\x03\x04' + bytes(200))

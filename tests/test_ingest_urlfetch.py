@@ -48,6 +48,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == '/download':
             disposition = 'attachment; filename="Spec v2.pdf"'
             self.send(200, PDF, Content_Type='application/octet-stream', Content_Disposition=disposition)
+        elif path == '/old/page.htm':
+            self.send(200, b'<p>Hi</p>', Content_Type='text/html')
+        elif path == '/paper.pdf':
+            self.send(200, b'<html><body>Please log in</body></html>', Content_Type='text/html')
         elif path == '/readme':
             self.send(200, b'# Title\n\nText.', Content_Type='text/markdown; charset=ISO-8859-1')
         elif path == '/image.png':
@@ -124,6 +128,8 @@ async def test_fetches_pdf_and_names_it(server: str) -> None:
     assert fetched.filename == 'spec.pdf'
     download = await fetch(f'{server}/download')
     assert download.content_type == 'application/pdf' and download.filename == 'Spec v2.pdf'
+    assert (await fetch(f'{server}/old/page.htm')).filename == 'page.htm'
+    assert (await fetch(f'{server}/paper.pdf')).filename == 'paper.html'  # a login page, not the PDF
     readme = await fetch(f'{server}/readme')
     assert readme.content_type == 'text/markdown' and readme.charset == 'iso-8859-1'
     assert readme.filename == 'readme.md'

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import zipfile
+import zlib
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
@@ -73,7 +74,16 @@ def check_zip(
                 _inflate_with_cap(zf, infos, max_uncompressed_bytes)
     except IngestError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        RuntimeError,
+        ValueError,
+        NotImplementedError,
+    ):
         # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
         raise IngestError(
             'This document is damaged or encrypted and cannot be read. '

@@ -18,6 +18,7 @@ DEFAULT_MAX_RATIO = 100
 
 _HEADING_NAME = re.compile(r'^(heading|überschrift|titre|título|titolo|kop|rubrik|nagłówek|заголовок)\s*(\d)$', re.I)
 _HEADING_ID = re.compile(r'^heading(\d)$', re.I)
+_JUNK_TITLE = re.compile(r'^(untitled|document\d*|microsoft word - .*|.*\.(docx?|dotx?))$', re.I)
 _P, _TBL, _SDT, _SDT_CONTENT = qn('w:p'), qn('w:tbl'), qn('w:sdt'), qn('w:sdtContent')
 _PPR, _PSTYLE, _NUMPR, _OUTLINE, _VAL = qn('w:pPr'), qn('w:pStyle'), qn('w:numPr'), qn('w:outlineLvl'), qn('w:val')
 _R, _T, _TAB, _BR, _CR, _NB_HYPHEN = qn('w:r'), qn('w:t'), qn('w:tab'), qn('w:br'), qn('w:cr'), qn('w:noBreakHyphen')
@@ -34,11 +35,13 @@ DAMAGED = 'This Word document is damaged and cannot be read. Open it in Word, sa
 def extract_docx_file(
     path: Path, *, max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED, max_ratio: float = DEFAULT_MAX_RATIO
 ) -> Extracted:
+    """One page of text from a Word document, after checking that its zip does not inflate past the limits."""
     # the zip is inflated once with a byte cap before python-docx reads it whole into memory
     check_zip(path, max_uncompressed_bytes, max_ratio)
     try:
         document = Document(str(path))
         blocks, title = _blocks(document)
+        core_title = clean_line(document.core_properties.title or '')
     except IngestError:
         raise
     except Exception:  # python-docx raises KeyError, ValueError, lxml errors... for broken packages
@@ -56,10 +59,12 @@ def extract_docx_file(
     if not text.strip():
         raise IngestError(NO_TEXT, code='no_text')
     page = Page(number=1, text=text, headings=headings)
-    core_title = clean_line(document.core_properties.title or '')
+    # the Title-styled paragraph is what readers see; the document property is often left over from a template
+    if not title and core_title and not _JUNK_TITLE.match(core_title):
+        title = core_title
     if not title:
         title = next((h.title for h in headings if h.level == 1), None)
-    return Extracted(pages=[page], outline=outline_from_pages([page]), title=core_title or title)
+    return Extracted(pages=[page], outline=outline_from_pages([page]), title=title)
 
 
 class _Styles:

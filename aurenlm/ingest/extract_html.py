@@ -19,7 +19,7 @@ _DROP = (
     '[hidden], [aria-hidden="true"], [role="navigation"], [role="search"], [role="complementary"], '
     '.headerlink, .skip-link, .screen-reader-text, .sr-only, .visually-hidden, .mw-editsection, .noprint'
 )
-# dropped unless they hold most of the page (ASP.NET wraps whole pages in one <form>) or sit inside the article
+# dropped unless they hold most of the page (ASP.NET wraps whole pages in one <form>)
 _CHROME = 'header, footer, form, [role="banner"], [role="contentinfo"]'
 _BLOCK = {
     'address', 'article', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'div', 'dl', 'dt', 'fieldset',
@@ -31,8 +31,9 @@ _SPACE = re.compile(r'\s+')
 _META_CHARSET = re.compile(rb'<meta[^>]+charset\s*=\s*["\']?\s*([a-zA-Z0-9_.:-]+)', re.IGNORECASE)
 # labels browsers map to other codecs (WHATWG Encoding): latin-1 pages are really Windows-1252
 _CHARSET_ALIASES = {'iso-8859-1': 'cp1252', 'latin1': 'cp1252', 'us-ascii': 'cp1252', 'ascii': 'cp1252'}
-_BREAK = '\x00'  # a <br>; the parser turns any NUL in the page into U+FFFD, so this cannot collide
-_PERMALINK = re.compile(r'[\s¶§#🔗]+$')
+_BREAK = '\x00'  # a <br>; HTML parsing drops or replaces the page's own NULs, so this cannot collide
+# permalink marks that documentation generators append to headings ("Install ¶", "Usage #"); "C#" keeps its #
+_PERMALINK = re.compile(r'(\s*[¶§🔗]|\s+#)+\s*$')
 
 NO_TEXT = (
     'This web page has no readable text (it may build its content with JavaScript). '
@@ -62,6 +63,7 @@ def decode_html(data: bytes) -> str:
 
 
 def extract_html_file(path: Path) -> Extracted:
+    """One page of readable text from a stored HTML file."""
     return html_document(decode_html(path.read_bytes()))
 
 
@@ -76,10 +78,9 @@ def html_document(html: str) -> Extracted:
         raise IngestError(NO_TEXT, code='no_text')
     body_length = len(body.text(separator=' ', strip=True))
     for node in tree.css(_CHROME):
-        inside_content = any(a.tag in ('article', 'main') for a in _ancestors(node))
-        if node.tag == 'form' or node.tag.startswith('['):
-            inside_content = False
-        if not inside_content and len(node.text(separator=' ', strip=True)) < 0.5 * body_length:
+        # an article's own <header> holds its title; site headers, footers and forms are chrome
+        own_header = node.tag == 'header' and any(a.tag in ('article', 'main') for a in _ancestors(node))
+        if not own_header and len(node.text(separator=' ', strip=True)) < 0.5 * body_length:
             node.decompose()
     root = _content_root(tree, body)
     blocks = _Blocks()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from .document import Extracted, Heading, OutlineEntry, Page, build_outline, clean_line
+from .document import Extracted, Heading, OutlineEntry, Page, build_outline, clean_line, clean_title
 from .errors import IngestError
 from .pdf_layout import (
     BULLET,
@@ -48,10 +48,11 @@ SCANNED = (
 )
 
 # \ufffe marks where PDFium joined a hyphenated word across lines; \r or \n alone would split a line
-_DROP_CHARS = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]|\r(?!\n)|(?<!\r)\n')
+_DROP_CHARS = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]')
 _CLEAN_TABLE = {c: None for c in [*range(0x09), *range(0x0B, 0x20), 0x7F, 0xFEFF, 0xFFFE, 0xFFFF]}
 _CLEAN_TABLE.update({0x0A: ' ', 0x0D: ' '})
 _WORDISH = re.compile(r'\w')
+_NOT_ALNUM = re.compile(r'[\W_]+')
 _NUMBERING = re.compile(
     r'(chapter|section|part|appendix|annex|chapitre|kapitel|anhang|teil)?([0-9]{1,6}|[ivxlc]{1,6}|[a-z])?[0-9]{0,6}'
 )
@@ -62,7 +63,8 @@ _JUNK_TITLE = re.compile(r'^(untitled|microsoft word - .*|.*\.(docx?|pdf|tex|dvi
 class _PageLines:
     lines: list[Line]
     failed: bool = False
-    headings: list[tuple[int, int, str]] = field(default_factory=list)  # (line index, level, title)
+    headings: list[tuple[int, int, str, int]] = field(default_factory=list)  # (line index, level, title, lines)
+    norms: list[str] | None = None  # the lines reduced to letters and digits, for finding bookmark titles
 
 
 def extract_pdf_file(path: Path, *, processes: int | None = None) -> Extracted:
@@ -100,8 +102,8 @@ def extract_pdf_file(path: Path, *, processes: int | None = None) -> Extracted:
                 _place_bookmark(pages[number - 1], level, title)
     else:
         # no usable bookmarks: headings from type size and weight, and the outline built from them
-        for page_index, line_index, level, title in font_headings([p.lines for p in pages], body):
-            pages[page_index].headings.append((line_index, level, title))
+        for page_index, line_index, level, title, span in font_headings([p.lines for p in pages], body):
+            pages[page_index].headings.append((line_index, level, title, span))
     result = [_assemble(number, p, spacing) for number, p in enumerate(pages, start=1)]
     if want_bold:
         outline = build_outline([(h.level, h.title, page.number) for page in result for h in page.headings])
@@ -109,6 +111,9 @@ def extract_pdf_file(path: Path, *, processes: int | None = None) -> Extracted:
 
 
 def _worker_count(processes: int | None, count: int) -> int:
+    # forking needs a platform that has it, and a process allowed to have children (not a multiprocessing daemon)
+    if 'fork' not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return 1
     if processes is None:
         processes = min(os.cpu_count() or 1, 4)
     # starting a process costs about as much as reading 20-40 pages; only long documents gain
@@ -122,6 +127,7 @@ def _read_parallel(pdf: pdfium.PdfDocument, path: Path, count: int, want_bold: b
     opens the file on its own. A worker that crashes on a hostile file takes only itself down.
     """
     bounds = [count * i // workers for i in range(workers + 1)]
+    # fork, not spawn: spawn would re-import the application's main module in every worker
     context = multiprocessing.get_context('fork')
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
         futures = [pool.submit(_read_range, str(path), bounds[i], bounds[i + 1], want_bold) for i in range(1, workers)]
@@ -192,7 +198,8 @@ def _lines(textpage, want_bold: bool) -> list[Line]:
     written = raw.FPDFText_GetText(textpage, 0, n_chars, buffer)
     text = ctypes.string_at(buffer, max(written - 1, 0) * 2).decode('utf-16-le', errors='replace')
     identity = len(text) == n_chars  # the usual case: text index == char index, no translation calls needed
-    dirty = _DROP_CHARS.search(text) is not None
+    pairs = text.count('\r\n')
+    dirty = text.count('\n') != pairs or text.count('\r') != pairs or _DROP_CHARS.search(text) is not None
     x, y = ctypes.c_double(), ctypes.c_double()
     px, py = ctypes.byref(x), ctypes.byref(y)
     name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
@@ -226,7 +233,12 @@ def _lines(textpage, want_bold: bool) -> list[Line]:
                 length = raw.FPDFText_GetFontInfo(textpage, sample, name, len(name), ctypes.byref(flags))
                 font = name.value.lower() if 0 < length <= len(name) else b''
                 bold = b'bold' in font or b'black' in font or b'heavy' in font
-        lines.append(Line(clean, x.value, y.value, font_size(textpage, sample), bold))
+        left, baseline, y_end = x.value, y.value, None
+        if '\ufffe' in raw_line:  # a hyphenated word joined across lines: the line ends one baseline lower
+            last = line_start + len(raw_line.rstrip()) - 1
+            origin(textpage, last if identity else to_char(textpage, last), px, py)
+            y_end = y.value
+        lines.append(Line(clean, left, baseline, font_size(textpage, sample), bold, y_end=y_end))
     return lines
 
 
@@ -234,7 +246,7 @@ def _outline(pdf: pdfium.PdfDocument, count: int) -> tuple[list[OutlineEntry], l
     flat: list[tuple[int, str, int | None]] = []
     try:
         for bookmark in pdf.get_toc(max_depth=15):
-            title = clean_line(bookmark.get_title() or '')
+            title = clean_title(bookmark.get_title() or '')
             if not title:
                 continue
             dest = bookmark.get_dest()
@@ -249,7 +261,7 @@ def _outline(pdf: pdfium.PdfDocument, count: int) -> tuple[list[OutlineEntry], l
 
 
 def _norm(text: str) -> str:
-    return ''.join(c for c in text.casefold() if c.isalnum())
+    return _NOT_ALNUM.sub('', text.casefold())
 
 
 def _numbering(leftover: str) -> bool:
@@ -262,50 +274,61 @@ def _place_bookmark(page: _PageLines, level: int, title: str) -> None:
     wanted = _norm(title)
     if not wanted:
         return
-    used = {index for index, _, _ in page.headings}
+    used = {index + i for index, _, _, span in page.headings for i in range(span)}
     lines = page.lines
-    norms = [_norm(line.text) for line in lines]
-    found: tuple[int, str] | None = None
+    if page.norms is None:
+        page.norms = [_norm(line.text) for line in lines]
+    norms = page.norms
+    found: tuple[int, str, int] | None = None
     for index, have in enumerate(norms):
         if index in used:
             continue
         if have == wanted or (wanted.endswith(have) and len(have) >= 3 and _numbering(wanted[: -len(have)])):
-            found = (index, title)
+            found = (index, title, 1)
             break
         if have.endswith(wanted) and _numbering(have[: -len(wanted)]):
-            found = (index, clean_line(lines[index].text))  # the line carries the section number: "2.1 ASN.1 syntax"
+            found = (index, lines[index].text, 1)  # the line carries the section number: "2.1 ASN.1 syntax"
             break
     if found is None:
         for index in range(len(lines) - 1):
             have = norms[index] + norms[index + 1]
-            if index not in used and have.endswith(wanted) and _numbering(have[: -len(wanted)]):
-                found = (index, clean_line(f'{lines[index].text} {lines[index + 1].text}'))
+            if not {index, index + 1} & used and have.endswith(wanted) and _numbering(have[: -len(wanted)]):
+                found = (index, f'{lines[index].text} {lines[index + 1].text}', 2)
                 break
     if found is None:
         for index, have in enumerate(norms):
             if index not in used and wanted in have and len(have) <= len(wanted) + 15:
-                found = (index, title)
+                found = (index, title, 1)
                 break
-    page.headings.append((found[0], level, found[1]) if found else (-1, level, title))
+    page.headings.append((found[0], level, found[1], found[2]) if found else (-1, level, title, 0))
 
 
 def _assemble(number: int, page: _PageLines, spacing: dict[float, float]) -> Page:
     lines = page.lines
-    heading_lines = {index: (level, title) for index, level, title in page.headings if index >= 0}
     breaks = paragraph_breaks(lines, spacing)
+    # a heading is a paragraph of its own; a heading wrapped over two lines keeps them together
+    for index, _, _, span in page.headings:
+        if index >= 0:
+            breaks[index] = True
+            for i in range(index + 1, index + span):
+                breaks[i] = False
+            if index + span < len(lines):
+                breaks[index + span] = True
     parts: list[str] = []
     offsets: list[int] = []
     position = 0
     for index, line in enumerate(lines):
         if index:
-            separator = '\n\n' if breaks[index] or index in heading_lines or index - 1 in heading_lines else '\n'
+            separator = '\n\n' if breaks[index] else '\n'
             parts.append(separator)
             position += len(separator)
         offsets.append(position)
         parts.append(line.text)
         position += len(line.text)
-    headings = [Heading(offset=0, level=level, title=title) for index, level, title in page.headings if index < 0]
-    headings += [Heading(offset=offsets[i], level=level, title=title) for i, (level, title) in heading_lines.items()]
+    headings = [
+        Heading(offset=offsets[index] if index >= 0 else 0, level=level, title=clean_title(title))
+        for index, level, title, _ in page.headings
+    ]
     headings.sort(key=lambda h: h.offset)
     return Page(number=number, text=''.join(parts), headings=headings)
 

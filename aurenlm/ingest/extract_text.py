@@ -25,6 +25,7 @@ NO_TEXT = 'This file has no text in it. Choose a file with text and upload it ag
 
 
 def extract_text_file(path: Path, *, markdown: bool) -> Extracted:
+    """One page from a text or Markdown file in any common encoding."""
     text = decode_text(path.read_bytes())
     return text_document(text, markdown=markdown, title=None)
 

@@ -13,18 +13,22 @@ _TWO_LETTERS = re.compile(r'[^\W\d_].*?[^\W\d_]')
 
 
 class Line:
-    """One text line: its text, the left edge and baseline of its first glyph, its type size (and that size rounded
-    to half a point, `b`, for grouping) and whether it is bold."""
+    """One text line: its text, the left edge and baseline of its first glyph, the baseline it ends on (PDFium joins
+    a word hyphenated over two lines into one line), its type size (and that size rounded to half a point, `b`, for
+    grouping) and whether it is bold."""
 
-    __slots__ = ('text', 'x', 'y', 'size', 'b', 'bold', 'known')
+    __slots__ = ('text', 'x', 'y', 'y_end', 'size', 'b', 'bold', 'known')
 
-    def __init__(self, text: str, x: float, y: float, size: float, bold: bool, known: bool = True) -> None:
+    def __init__(
+        self, text: str, x: float, y: float, size: float, bold: bool, known: bool = True, y_end: float | None = None
+    ) -> None:
         self.text, self.x, self.y, self.size, self.bold, self.known = text, x, y, size, bold, known
+        self.y_end = y if y_end is None else y_end
         self.b = round(size * 2) / 2
 
     def __reduce__(self):
         # compact pickling: lines travel back from the page-reading worker processes
-        return Line, (self.text, self.x, self.y, self.size, self.bold, self.known)
+        return Line, (self.text, self.x, self.y, self.size, self.bold, self.known, self.y_end)
 
 
 def body_size(lines: list[Line]) -> float:
@@ -45,7 +49,7 @@ def line_spacing(pages: list[list[Line]]) -> dict[float, float]:
     for lines in pages:
         for a, b in zip(lines, lines[1:], strict=False):
             if a.b == b.b and a.known and b.known and a.size > 0:
-                dy = a.y - b.y
+                dy = a.y_end - b.y
                 if 0.8 * a.size < dy < 2.5 * a.size:
                     gaps[a.b].append(dy)
     result = {}
@@ -73,7 +77,7 @@ def paragraph_breaks(lines: list[Line], spacing: dict[float, float]) -> list[boo
         if abs(a.size - b.size) > 0.2 * max(a.size, b.size):
             breaks[i] = True
             continue
-        dy = a.y - b.y
+        dy = a.y_end - b.y
         if dy < -0.3 * a.size:
             breaks[i] = True
             continue
@@ -118,9 +122,7 @@ def drop_running_lines(pages: list[list[Line]], body: float) -> list[list[Line]]
         drop = {
             i % len(lines)
             for i in _edge(lines)
-            if len(lines[i].text) <= 120
-            and lines[i].size < 1.15 * body
-            and seen[_running_key(lines[i].text)] >= 3
+            if len(lines[i].text) <= 120 and lines[i].size < 1.15 * body and seen[_running_key(lines[i].text)] >= 3
         }
         result.append([line for i, line in enumerate(lines) if i not in drop] if drop else lines)
     return result
@@ -147,11 +149,12 @@ def _heading_like(text: str) -> bool:
     )
 
 
-def font_headings(pages: list[list[Line]], body: float) -> list[tuple[int, int, int, str]]:
-    """(page index, line index, level, title) for lines set larger than the body text, or bold on their own line.
+def font_headings(pages: list[list[Line]], body: float) -> list[tuple[int, int, int, str, int]]:
+    """(page index, line index, level, title, line count) for lines set larger than the body text, or bold on their
+    own line.
 
     Used only when a PDF has no bookmarks. Sizes that occur too often to be headings (a second body size) and
-    running headers are left out; a wrapped heading's second line is merged into the first.
+    running headers are left out; the lines of a wrapped heading are merged into one.
     """
     repeated = _repeated(pages)
     body_lines = 0
@@ -181,21 +184,20 @@ def font_headings(pages: list[list[Line]], body: float) -> list[tuple[int, int, 
     levels = {size: rank + 1 for rank, size in enumerate(sizes)}
     if 0.0 in allowed:
         levels[0.0] = min(len(sizes) + 1, 6)
-    result: list[tuple[int, int, int, str]] = []
+    result: list[tuple[int, int, int, str, int]] = []
     previous: tuple[int, int, float] | None = None
     for p, i, bucket in candidates:
         if bucket not in levels:
             previous = None
             continue
         line = pages[p][i]
-        if previous and previous[0] == p and previous[1] == i - 1 and previous[2] == bucket and bucket > 0:
-            above = pages[p][i - 1]
-            if 0 < above.y - line.y <= 1.6 * line.size and result:
-                page_index, line_index, level, title = result[-1]
-                result[-1] = (page_index, line_index, level, f'{title} {line.text.strip()}')
-                previous = (p, i, bucket)
-                continue
-        result.append((p, i, levels[bucket], line.text.strip()))
+        wrapped = previous == (p, i - 1, bucket) and bucket > 0 and result
+        if wrapped and 0 < pages[p][i - 1].y - line.y <= 1.6 * line.size:
+            page_index, line_index, level, title, span = result[-1]
+            result[-1] = (page_index, line_index, level, f'{title} {line.text.strip()}', span + 1)
+            previous = (p, i, bucket)
+            continue
+        result.append((p, i, levels[bucket], line.text.strip(), 1))
         previous = (p, i, bucket)
     return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import IngestError
@@ -149,20 +150,32 @@ def _is_pdf(head: bytes) -> bool:
     return not lead.strip(b'\xef\xbb\xbf \t\r\n') or bool(re.search(rb'[\x00-\x08\x0e-\x1f\x80-\xff]', lead))
 
 
+def _read_head(zf: zipfile.ZipFile, name: str, limit: int = 65536) -> bytes:
+    # a bounded read: these parts are tiny in real files, and a bomb's would not be
+    with zf.open(name) as member:
+        return member.read(limit)
+
+
 def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read('mimetype')[:100] if 'mimetype' in names else b''
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError):
+            mimetype = _read_head(zf, 'mimetype') if 'mimetype' in names else b''
+            types = _read_head(zf, '[Content_Types].xml') if '[Content_Types].xml' in names else b''
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError, NotImplementedError):
         raise IngestError(
             'This file looks like a zip archive or Office document but is damaged. '
             'Open it in its program, save it again and upload the new file.',
             code='corrupt',
         ) from None
     if '[Content_Types].xml' in names and 'word/document.xml' in names:
-        return 'docx'
-    if '[Content_Types].xml' in names and any(n.startswith('xl/') for n in names):
+        if b'macroEnabled' in types:
+            what = 'a Word document with macros. Save it as a plain Word document (.docx) or PDF and upload that'
+        elif b'wordprocessingml.template' in types:
+            what = 'a Word template. Save it as a Word document (.docx) or PDF and upload that'
+        else:
+            return 'docx'
+    elif '[Content_Types].xml' in names and any(n.startswith('xl/') for n in names):
         what = 'an Excel spreadsheet. Save the sheets you need as PDF and upload that'
     elif '[Content_Types].xml' in names and any(n.startswith('ppt/') for n in names):
         what = 'a PowerPoint presentation. Save it as PDF and upload that'
@@ -184,6 +197,8 @@ def _text_kind(head: bytes, *, truncated: bool, extension: str) -> str:
     start = _PREAMBLE.match(text[:4096].lstrip('\ufeff'))
     lead = text[start.end() if start else 0 :][:2048]
     named = _EXTENSION_KIND.get(extension)
+    if re.match(r'<(svg|!doctype\s+svg)[\s>]', lead, re.IGNORECASE):
+        raise IngestError(f'This file is an SVG image. {SUPPORTED}', code='unsupported')
     if _STRONG_HTML.match(lead) or (lead.startswith('<') and _STRONG_HTML.search(lead[:1024])):
         return 'html'
     # a fragment that merely starts with a tag is HTML unless the name says markdown or text (READMEs open with <div>)

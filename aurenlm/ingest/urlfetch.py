@@ -37,6 +37,8 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 # cloud metadata endpoints, listed even though the ranges below already cover them: they are what SSRF is after
 _METADATA = {ipaddress.ip_address('169.254.169.254'), ipaddress.ip_address('fd00:ec2::254')}
 _NAT64 = ipaddress.ip_network('64:ff9b::/96')
+_SAME_EXTENSION = {'.html': ('.htm', '.xhtml'), '.md': ('.markdown',), '.txt': ('.text',)}
+_DOCUMENT_EXTENSIONS = {'.html', '.htm', '.xhtml', '.pdf', '.txt', '.text', '.md', '.markdown', '.docx', '.doc'}
 _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 REFUSED = (
@@ -233,13 +235,11 @@ def _filename(response: httpx.Response, url: httpx.URL, extension: str) -> str |
     name = _UNSAFE_FILENAME.sub('_', PurePosixPath(name.replace('\\', '/')).name).strip(' .')[:200]
     if not name:
         return None
-    stem, dot, ext = name.rpartition('.')
-    known = {'.html', '.htm', '.xhtml', '.pdf', '.txt', '.md', '.markdown'}
-    if dot and f'.{ext.lower()}' in known and f'.{ext.lower()}' != extension:
-        if not (extension == '.html' and ext.lower() in ('htm', 'xhtml')):
-            name = stem  # the server sent something else than the name says: the content decides
-    elif dot and f'.{ext.lower()}' in known:
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == extension or suffix in _SAME_EXTENSION.get(extension, ()):
         return name
+    if suffix in _DOCUMENT_EXTENSIONS:
+        name = name[: -len(suffix)]  # the server sent another format than the name says: the content decides
     return f'{name}{extension}'
 
 

@@ -152,6 +152,7 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
+    script_embeddings: bool = False
 
     def next_behaviour(self) -> Behaviour | None:
         with self.lock:
@@ -296,7 +297,9 @@ class _Handler(BaseHTTPRequestHandler):
         if record.action not in ('generateContent', 'streamGenerateContent', 'batchEmbedContents'):
             self._fail(record, 404, f'Method {record.action or record.path} is not found.')
             return
-        behaviour = self.state.next_behaviour()
+        # scripts are for answers; embeddings (ingestion, questions) always get the default unless asked
+        scripted = record.action != 'batchEmbedContents' or self.state.script_embeddings
+        behaviour = self.state.next_behaviour() if scripted else None
         if isinstance(behaviour, Fail):
             status = behaviour.status
             self._fail(record, status, behaviour.message or _default_message(status), behaviour.retry_delay_s)

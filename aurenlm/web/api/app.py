@@ -1,0 +1,61 @@
+"""The API application: a FastAPI app of its own, mounted at /api/v1, with its own OpenAPI and error handlers.
+
+To add a resource, write a module with a `router` and append it to ROUTERS.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from aurenlm.web.api import errors, jobs, notebooks, sources
+from aurenlm.web.api.body import BodyLimitMiddleware
+
+PREFIX = '/api/v1'
+DOCS_PATH = '/api/docs'
+ROUTERS: list[APIRouter] = [notebooks.router, sources.router, jobs.router]
+
+DESCRIPTION = """
+The AurenLM REST API. Every request carries a personal access token, `Authorization: Bearer aur_…`, made on the
+Settings page or with `python -m aurenlm create-token`. Cookies never authenticate here.
+
+Errors are always `{"error": {"code": "<slug>", "message": "<what to do>"}}`. Lists answer
+`{"items": [...], "next_cursor": "…" | null}`: pass `next_cursor` back as `?cursor=` for the next page.
+"""
+
+# Swagger UI comes from a CDN; only this page may load it
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title='AurenLM API',
+        version='1',
+        description=DESCRIPTION,
+        openapi_url='/openapi.json',
+        docs_url=None,
+        redoc_url=None,
+        responses=errors.COMMON_RESPONSES,
+    )
+    errors.install(api)
+    api.add_middleware(BodyLimitMiddleware)
+    for router in ROUTERS:
+        api.include_router(router)
+    return api
+
+
+def docs_page() -> HTMLResponse:
+    page = get_swagger_ui_html(openapi_url=f'{PREFIX}/openapi.json', title='AurenLM API')
+    page.headers['Content-Security-Policy'] = DOCS_CSP
+    return page
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the API at /api/v1 and its Swagger UI at /api/docs on the main (NiceGUI) app."""
+    app.mount(PREFIX, create_api())
+    app.add_api_route(DOCS_PATH, docs_page, methods=['GET'], include_in_schema=False)

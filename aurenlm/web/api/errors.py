@@ -1,0 +1,165 @@
+"""One error shape for the whole API, `{"error": {"code", "message"}}`, whatever raised it.
+
+Routes raise `ApiError`; FastAPI's own 404/405/422 and Starlette's HTTP errors are rewritten into the same shape,
+and service errors (ingest, sources, notebooks) are mapped to the status that fits them here, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from loguru import logger
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aurenlm.ingest import IngestError
+from aurenlm.log import request_id_var
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+DEFAULT_CODES = {
+    400: 'bad_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    409: 'conflict',
+    413: 'too_large',
+    415: 'unsupported_media_type',
+    422: 'invalid',
+    429: 'rate_limited',
+    503: 'unavailable',
+}
+DEFAULT_MESSAGES = {
+    404: 'Nothing here. Check the path against /api/v1/openapi.json.',
+    405: 'This path does not take that method. The Allow header lists the ones it does.',
+}
+DESCRIPTIONS = {
+    400: 'Malformed request (a bad cursor or a broken multipart body)',
+    401: 'Missing, unknown, revoked or expired token',
+    403: 'The token may not do this (a read-only token writing, or a role that cannot)',
+    404: 'No such thing, or it belongs to someone else',
+    409: 'Conflicts with what is there (the same file twice, a full notebook)',
+    413: 'The request body or the file is too large',
+    415: 'The content type or the file type is not accepted',
+    422: 'The request is well-formed but its values are not valid',
+    429: 'Too many requests for this token; wait for Retry-After seconds',
+}
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {'error': {'code': code, 'message': message}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give (401, 404 and 429 are added by the router)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {'model': ErrorResponse, 'description': DESCRIPTIONS.get(status, 'Error')}
+        if status == 429:
+            entry['headers'] = {
+                'Retry-After': {'description': 'Seconds to wait before trying again', 'schema': {'type': 'integer'}}
+            }
+        documented[status] = entry
+    return documented
+
+
+# every authenticated route can answer these
+COMMON_RESPONSES = responses(400, 401, 403, 404, 413, 415, 422, 429)
+
+
+def _field(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ('body', 'query', 'path', 'header')]
+    return '.'.join(parts) or 'body'
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    problems = []
+    for err in exc.errors()[:5]:
+        msg = str(err.get('msg', 'is not valid'))
+        if err.get('type') == 'json_invalid':
+            problems.append('The body is not valid JSON.')
+        else:
+            problems.append(f'{_field(err.get("loc", ()))}: {msg}')
+    return ' '.join(problems) + ' Fix the request and send it again.'
+
+
+def from_ingest_error(e: IngestError) -> ApiError:
+    """Each ingest reason to the status a client can act on."""
+    status = {
+        'unsupported': 415,
+        'mismatch': 415,
+        'not_text': 415,
+        'too_large': 413,
+        'scanner_unavailable': 503,
+    }.get(e.code, 422)
+    return ApiError(status, e.code, e.message)
+
+
+def from_source_error(e: Exception) -> ApiError:
+    """SourceError carries no code (yet): use one when it has it, else read the case from the message."""
+    code = getattr(e, 'code', None)
+    message = str(e)
+    lowered = message.lower()
+    if code is None:
+        if 'already in the notebook' in lowered:
+            code = 'duplicate'
+        elif 'limit of' in lowered:
+            code = 'too_many_sources'
+        elif 'cannot add' in lowered:
+            code = 'forbidden'
+        else:
+            code = 'invalid'
+    status = {'duplicate': 409, 'too_many_sources': 409, 'forbidden': 403}.get(code, 422)
+    return ApiError(status, code, message)
+
+
+def install(api: FastAPI) -> None:
+    @api.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @api.exception_handler(IngestError)
+    async def ingest_error(_request: Request, exc: IngestError) -> JSONResponse:
+        err = from_ingest_error(exc)
+        return error_response(err.status, err.code, err.message)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        message = exc.detail if isinstance(exc.detail, str) and status not in DEFAULT_MESSAGES else None
+        message = message or DEFAULT_MESSAGES.get(status) or 'The request could not be handled.'
+        return error_response(status, DEFAULT_CODES.get(status, 'error'), message, dict(exc.headers or {}))
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, 'invalid', validation_message(exc))
+
+    @api.exception_handler(Exception)
+    async def crashed(_request: Request, exc: Exception) -> JSONResponse:
+        request_id = request_id_var.get()
+        logger.opt(exception=exc).error('API request failed')
+        return error_response(
+            500, 'internal', f'Something went wrong on the server. If it keeps happening, quote {request_id}.'
+        )
