@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint format services browser clean
+.PHONY: run test lint format services system-packages clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -27,8 +27,8 @@ run: $(STAMP)
 services:
 	@bash scripts/services.sh
 
-browser:
-	@bash scripts/browser.sh
+system-packages:
+	@bash scripts/system-packages.sh
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
@@ -38,7 +38,7 @@ format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: $(DEV_STAMP) services browser lint
+test: $(DEV_STAMP) services system-packages lint
 	AURENLM_TEST_DB=sqlite $(PY) -m pytest tests -q
 	AURENLM_TEST_DB=postgres AURENLM_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest tests -q
 	$(PY) -m pytest e2e -q

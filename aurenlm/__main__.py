@@ -55,6 +55,28 @@ def cmd_create_user(args) -> int:
     return 0
 
 
+def cmd_create_token(args) -> int:
+    _settings_or_exit()
+    from aurenlm import migrate, repos
+    from aurenlm.security import tokens
+
+    migrate.upgrade()
+    user = repos.users.by_email(args.email)
+    if user is None:
+        print(f'error: no account with the email {args.email}; create it with create-user first', file=sys.stderr)
+        return 1
+    try:
+        made = tokens.issue(user, args.name, can_write=args.write, expires_days=args.expires_days)
+    except tokens.TokenError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    scope = 'read and write' if made.row.can_write else 'read only'
+    expiry = f'expires {made.row.expires_at:%Y-%m-%d}' if made.row.expires_at else 'no expiry'
+    print(f'created token "{made.row.name}" for {user.email} ({scope}, {expiry}); it is shown only once:')
+    print(made.token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m aurenlm', description='AurenLM administration')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -67,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument('--password', help='omit to be asked without echo')
     create_user.add_argument('--admin', action='store_true')
     create_user.set_defaults(func=cmd_create_user)
+    create_token = sub.add_parser('create-token', help='make a personal access token for the REST API')
+    create_token.add_argument('--email', required=True, help='the account the token acts for')
+    create_token.add_argument('--name', required=True, help='what the token is for, e.g. "backup script"')
+    create_token.add_argument('--write', action='store_true', help='allow changes (default: read only)')
+    create_token.add_argument('--expires-days', type=int, default=None, help='expire after this many days')
+    create_token.set_defaults(func=cmd_create_token)
     return parser
 
 

@@ -24,6 +24,7 @@ from aurenlm.ingest.checks import check_word_limit, check_zip, save_bytes, save_
 from aurenlm.ingest.clamd import scan
 from aurenlm.ingest.document import count_words
 from aurenlm.ingest.extract import extract
+from aurenlm.ingest.extract_pdf import check_pdf
 from aurenlm.ingest.sniff import detect_kind
 from aurenlm.ingest.urlfetch import fetch_url
 from aurenlm.models import Source, SourceChunk, SourcePage, User, utcnow
@@ -155,6 +156,8 @@ async def _accept(
 ) -> Source:
     settings = get_settings()
     detected = 'markdown' if kind in ('text', 'note') else await asyncio.to_thread(detect_kind, temp, filename)
+    if detected == 'pdf':
+        await asyncio.to_thread(check_pdf, temp)
     if detected == 'docx':
         await asyncio.to_thread(check_zip, temp, settings.max_zip_uncompressed_mb * 1024 * 1024, settings.max_zip_ratio)
     if detected in ('text', 'markdown') and kind is None:

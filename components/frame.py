@@ -113,7 +113,7 @@ class Workspace:
             self._on_rename = on_rename
             self.title.on('blur', self._save_title)
             self.title.on('keydown.enter', self._save_title)
-            ui.label(engine_label).classes('text-xs text-white/80 hidden md:block max-w-xs truncate').mark('engine')
+            ui.label(engine_label).classes('text-xs text-white/80 gt-sm max-w-xs truncate').mark('engine')
             _dark_toggle(user)
             _user_menu(user)
             ui.button(icon='auto_awesome', on_click=lambda: self.right.toggle()).props(

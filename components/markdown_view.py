@@ -142,8 +142,9 @@ class MarkdownView:
     def finish(self, text: str, cites: dict[int, CiteInfo]) -> None:
         """The final answer: one render of the whole text, now that its citations are known."""
         self._text = text
+        fresh = dict(cites)  # `cites` may be self.cites itself
         self.cites.clear()
-        self.cites.update(cites)
+        self.cites.update(fresh)
         self.frozen.clear()
         self._frozen_upto = 0
         self.tail.set_content(self.md.render(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import app, ui
 
 from aurenlm.security import sessions
-from components import frame
+from components import frame, tokens_panel
 from components.timefmt import clock
 from pages.guard import current_user
 
@@ -48,3 +48,4 @@ def settings_page() -> None:
                 ui.navigate.to('/login')
 
             ui.button('Sign out everywhere', on_click=sign_out_everywhere).props('outline color=negative')
+        tokens_panel.build(user)

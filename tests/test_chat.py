@@ -28,8 +28,14 @@ def notebook(ann):
 @pytest.fixture
 def gemini(settings_env):
     with start_fake_gemini() as fake:
-        settings_env(GEMINI_API_KEY=fake.api_key, GEMINI_BASE_URL=fake.url, GEMINI_BREAKER_COOLDOWN_S='0.5',
-                     GEMINI_TIMEOUT_S='2', GEMINI_BREAKER_THRESHOLD='3', GEMINI_MAX_ATTEMPTS='2')
+        settings_env(
+            GEMINI_API_KEY=fake.api_key,
+            GEMINI_BASE_URL=fake.url,
+            GEMINI_BREAKER_COOLDOWN_S='0.5',
+            GEMINI_TIMEOUT_S='2',
+            GEMINI_BREAKER_THRESHOLD='3',
+            GEMINI_MAX_ATTEMPTS='2',
+        )
         reset_provider()
         yield fake
     reset_provider()
@@ -57,7 +63,9 @@ async def test_offline_answer_quotes_the_manual(ann, notebook) -> None:
 
 async def test_unrelated_question_is_not_covered(ann, notebook) -> None:
     source = await ready_source(ann, notebook.id, 'libtasn1.pdf')
-    events = await collect(chat.ask(ann, notebook, 'Best recipe for banana bread with walnuts?', source_ids=[source.id]))
+    events = await collect(
+        chat.ask(ann, notebook, 'Best recipe for banana bread with walnuts?', source_ids=[source.id])
+    )
     assert 'do not seem to cover' in events[-1].message.content
 
 

@@ -447,11 +447,17 @@ def test_text_mostly_utf8_keeps_its_accents(tmp_path: Path) -> None:
     assert text.startswith('Grüße aus Köln') and text.endswith('one bad byte: \ufffd.')
 
 
-def test_text_cyrillic_legacy_encoding(tmp_path: Path) -> None:
-    text = 'Привет, как дела? Это тестовый текст на русском языке, и он довольно длинный.\n' * 5
-    path = tmp_path / 'ru.txt'
-    path.write_bytes(text.encode('cp1251'))
-    assert extract(path, 'text').pages[0].text == text.strip()
+@pytest.mark.parametrize(
+    'encoding, text',
+    [
+        ('cp1251', 'Привет, как дела? Это тестовый текст на русском языке, и он довольно длинный.'),
+        ('cp1250', 'Zażółć gęślą jaźń. Příliš žluťoučký kůň úpěl ďábelské ódy. Dzień dobry, jak się masz?'),
+    ],
+)
+def test_text_other_legacy_encodings(tmp_path: Path, encoding: str, text: str) -> None:
+    path = tmp_path / 'legacy.txt'
+    path.write_bytes(((text + '\n') * 5).encode(encoding))
+    assert extract(path, 'text').pages[0].text == ((text + '\n') * 5).strip()
 
 
 def test_binary_text_is_refused(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ def format_size(n: int) -> str:
 
 
 def too_large(max_bytes: int) -> IngestError:
+    """The error for an upload past the size limit."""
     return IngestError(
         f'This file is larger than the {format_size(max_bytes)} limit. '
         'Split it into smaller files or compress its images, then upload again.',

@@ -67,6 +67,17 @@ class _PageLines:
     norms: list[str] | None = None  # the lines reduced to letters and digits, for finding bookmark titles
 
 
+def check_pdf(path: Path) -> None:
+    """Refuse at the door what extraction would refuse later: encrypted, damaged or empty PDFs. Cheap: no text."""
+    with PDFIUM_LOCK:
+        pdf = _open(path)
+        try:
+            if len(pdf) == 0:
+                raise IngestError(DAMAGED, code='corrupt')
+        finally:
+            pdf.close()
+
+
 def extract_pdf_file(path: Path, *, processes: int | None = None) -> Extracted:
     """Text, outline and title of a PDF. Long documents are read by up to `processes` processes in parallel
     (default: one per core, at most 4); `processes=1` keeps everything in this process."""

@@ -27,7 +27,7 @@ _LATIN_LOOKALIKES = re.compile(
 )
 _WESTERN = set(
     'àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞŸŒœŠšŽž'
-    '€£¥¢©®°±§¶·«»¿¡½¼¾²³¹ªº×÷µ–—‘’‚“”„†‡•…‰‹›™´¨¸¯¬\u00a0'
+    '€£¥¢©®°±§¶·«»¿¡½¼¾ªº×÷µ–—‘’‚“”„†‡•…‰‹›™´¨¸¯¬\u00a0'
 )
 _CONTROL = re.compile(r'[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]')
 
@@ -74,7 +74,10 @@ def _legacy(data: bytes) -> str | None:
     if best is None:
         return None
     encoding = best.encoding
-    if _LATIN_LOOKALIKES.match(encoding) and encoding != 'cp1252':
+    # prefer Windows-1252 when it is a candidate too and every accented character it gives is a Western one;
+    # a Polish or Czech text in cp1250 does not list cp1252 as a candidate at all
+    candidates = {match.encoding for match in matches}
+    if _LATIN_LOOKALIKES.match(encoding) and encoding != 'cp1252' and 'cp1252' in candidates:
         try:
             western = data.decode('cp1252')
         except UnicodeDecodeError:

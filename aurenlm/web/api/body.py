@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,8 +81,8 @@ class BodyLimitMiddleware:
             if message['type'] == 'http.request':
                 received += len(message.get('body', b''))
                 if received > cap:
-                    # raised inside the route's own read, so the API's error handler answers it
-                    raise _too_large(cap)
+                    # raised inside the route's own read; FastAPI passes an HTTPException on to the error handler
+                    raise HTTPException(413, _too_large(cap).message)
             return message
 
         await self.app(scope, counting_receive, send)
