@@ -68,12 +68,10 @@ def database_url() -> Iterator[str]:
 
 def empty_database() -> None:
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs ~0.6 s, a DELETE of a few rows ~15 ms
     with db.engine().begin() as connection:
-        if connection.dialect.name == 'postgresql':
-            connection.execute(text('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE'))
-        else:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+        for table in tables:
+            connection.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture(autouse=True)
