@@ -120,3 +120,4 @@ def setup_logging(settings: Settings) -> None:
         std.propagate = False
     logging.getLogger('sqlalchemy.engine').setLevel(logging.WARNING)
     logging.getLogger('httpx').setLevel(logging.WARNING)
+    logging.getLogger('alembic').setLevel(logging.WARNING)  # /ready checks the revision on every probe

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import func
@@ -18,8 +20,8 @@ from aurenlm import db, embeddings
 from aurenlm.llm.base import Passage
 from aurenlm.models import Source, SourceChunk
 from aurenlm.passage_vectors import query_vector
-from aurenlm.query import prepare
-from aurenlm.search_index import IndexCache, IndexedChunk, NotebookIndex
+from aurenlm.query import PreparedQuery, prepare
+from aurenlm.search_index import Fusion, Hit, IndexCache, IndexedChunk, NotebookIndex
 
 CANDIDATES = 24  # fused hits read before merging neighbours and applying the budget
 TOKEN_BUDGET = 3000  # passages sent to the model, in tokens (~1.3 per word)
@@ -106,62 +108,158 @@ async def best_passages(
     model = _model_of(stamps, selected)
     prepared = await asyncio.to_thread(prepare, question, embeddings.related_words)
     vector = await query_vector(model, prepared.embed_text or question)
-    hits = await asyncio.to_thread(index.search, prepared, vector, selected, CANDIDATES)
-    return _passages([hit.chunk_id for hit in hits], budget_tokens)
-
-
-def _passages(chunk_ids: list[int], budget_tokens: int) -> list[Passage]:
-    if not chunk_ids:
+    spans = await asyncio.to_thread(
+        ranked_passages, index, prepared, vector, selected, _chunk_rows, budget_tokens=budget_tokens
+    )
+    if not spans:
         return []
+    titles = _titles({span.source_id for span in spans})
+    return [
+        Passage(n, span.chunk_id, span.source_id, titles.get(span.source_id, ''), span.page, span.heading, span.text)
+        for n, span in enumerate(spans, start=1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    source_id: str
+    page: int
+    char_start: int
+    char_end: int
+    heading: str
+    text: str
+
+
+def _chunk_rows(chunk_ids: list[int]) -> dict[int, ChunkRow]:
+    """The chunks' offsets and text (not their embeddings), by id; ids deleted meanwhile are simply missing."""
+    columns = (
+        SourceChunk.id,
+        SourceChunk.source_id,
+        SourceChunk.page,
+        SourceChunk.char_start,
+        SourceChunk.char_end,
+        SourceChunk.heading,
+        SourceChunk.text,
+    )
     with db.session() as s:
-        rows = s.exec(
-            select(SourceChunk, Source.title)
-            .join(Source, Source.id == SourceChunk.source_id)
-            .where(SourceChunk.id.in_(chunk_ids))
-        ).all()
-    by_id = {chunk.id: (chunk, title) for chunk, title in rows}
-    merged: list[dict] = []
-    for chunk_id in chunk_ids:  # best first
-        if chunk_id not in by_id:
+        rows = s.exec(select(*columns).where(SourceChunk.id.in_(chunk_ids))).all()
+    return {row[0]: ChunkRow(*row) for row in rows}
+
+
+def _titles(source_ids: set[str]) -> dict[str, str]:
+    with db.session() as s:
+        return dict(s.exec(select(Source.id, Source.title).where(Source.id.in_(source_ids))).all())
+
+
+def ranked_passages(
+    index: NotebookIndex,
+    prepared: PreparedQuery,
+    vector: np.ndarray | None,
+    source_ids: set[str] | None,
+    fetch: Callable[[list[int]], Mapping[int, ChunkLike]],
+    *,
+    budget_tokens: int = TOKEN_BUDGET,
+    fusion: Fusion | None = None,
+) -> list[Span]:
+    """Search, then merge and budget: the whole ranking the app does, for the app and bench/retrieval.py alike.
+
+    `fetch` gives the chunk rows (offsets and text) of chunk ids: the database in the app, a list in the benchmark.
+    CPU-bound and, in the app, blocking: call it from a worker thread.
+    """
+    hits = index.search(prepared, vector, source_ids, CANDIDATES, fusion)
+    if not hits:
+        return []
+    return merge_passages(hits, fetch([hit.chunk_id for hit in hits]), budget_tokens=budget_tokens)
+
+
+class ChunkLike(Protocol):
+    """What merging needs of a chunk: `SourceChunk` rows and the benchmark's chunks both have it."""
+
+    id: int | None
+    source_id: str
+    page: int
+    char_start: int
+    char_end: int
+    heading: str
+    text: str
+
+
+@dataclass
+class Span:
+    """A passage before numbering: one or more neighbouring chunks of a page, as one verbatim slice of its text."""
+
+    chunk_id: int  # the best-ranked chunk in it: citations point here
+    source_id: str
+    page: int
+    heading: str
+    char_start: int
+    char_end: int
+    text: str
+    chunk_ids: list[int]
+
+    @property
+    def tokens(self) -> int:
+        return int(len(self.text.split()) * 1.3)
+
+
+def merge_passages(
+    hits: Sequence[Hit],
+    chunks: Mapping[int, ChunkLike],
+    *,
+    budget_tokens: int = TOKEN_BUDGET,
+    max_passages: int = MAX_PASSAGES,
+) -> list[Span]:
+    """The passages the model is given, best first: ranked hits, neighbouring chunks of a page merged, budget applied.
+
+    Pure (no database): `best_passages` and bench/retrieval.py both call it, so the benchmark scores exactly what
+    the app sends. Hits whose chunk is not in `chunks` (deleted meanwhile) are skipped.
+    """
+    spans: list[Span] = []
+    for hit in hits:  # best first
+        chunk = chunks.get(hit.chunk_id)
+        if chunk is None:
             continue
-        chunk, title = by_id[chunk_id]
-        if any(_absorb(group, chunk) for group in merged):
+        if any(_absorb(span, chunk) for span in spans):
             continue
-        merged.append(
-            {'chunk': chunk, 'title': title, 'start': chunk.char_start, 'end': chunk.char_end, 'text': chunk.text}
-        )
-    passages: list[Passage] = []
-    used = 0
-    for group in merged:
-        cost = int(len(group['text'].split()) * 1.3)
-        if passages and used + cost > budget_tokens:
-            break
-        used += cost
-        chunk = group['chunk']
-        passages.append(
-            Passage(
-                len(passages) + 1, chunk.id, chunk.source_id, group['title'], chunk.page, chunk.heading, group['text']
+        spans.append(
+            Span(
+                hit.chunk_id,
+                chunk.source_id,
+                chunk.page,
+                chunk.heading,
+                chunk.char_start,
+                chunk.char_end,
+                chunk.text,
+                [hit.chunk_id],
             )
         )
-        if len(passages) >= MAX_PASSAGES:
+    out: list[Span] = []
+    used = 0
+    for span in spans:
+        if out and used + span.tokens > budget_tokens:
             break
-    return passages
+        used += span.tokens
+        out.append(span)
+        if len(out) >= max_passages:
+            break
+    return out
 
 
-def _absorb(group: dict, chunk: SourceChunk) -> bool:
+def _absorb(span: Span, chunk: ChunkLike) -> bool:
     """Merge a neighbouring chunk of the same page into a passage, using the overlap so text stays verbatim."""
-    anchor: SourceChunk = group['chunk']
-    if chunk.source_id != anchor.source_id or chunk.page != anchor.page:
+    if chunk.source_id != span.source_id or chunk.page != span.page:
         return False
-    start, end = group['start'], group['end']
+    start, end = span.char_start, span.char_end
     if chunk.char_start >= start and chunk.char_end <= end:
-        return True  # already inside
-    if start < chunk.char_start <= end < chunk.char_end:  # continues after
-        group['text'] += chunk.text[end - chunk.char_start :]
-        group['end'] = chunk.char_end
-        return True
-    if chunk.char_start < start <= chunk.char_end < end:  # comes before
-        group['text'] = chunk.text[: start - chunk.char_start] + group['text']
-        group['start'] = chunk.char_start
-        return True
-    return False
+        pass  # already inside
+    elif start < chunk.char_start <= end < chunk.char_end:  # continues after
+        span.text += chunk.text[end - chunk.char_start :]
+        span.char_end = chunk.char_end
+    elif chunk.char_start < start <= chunk.char_end < end:  # comes before
+        span.text = chunk.text[: start - chunk.char_start] + span.text
+        span.char_start = chunk.char_start
+    else:
+        return False
+    span.chunk_ids.append(int(chunk.id))
+    return True

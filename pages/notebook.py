@@ -12,6 +12,7 @@ from components.chat_pane import ChatPane
 from components.notebook_state import NotebookState
 from components.source_viewer import SourceViewer
 from components.sources_pane import SourcesPane
+from components.studio_pane import StudioPane
 from pages.guard import current_user
 
 
@@ -42,5 +43,4 @@ def notebook_page(notebook_id: str) -> None:
     with workspace.center:
         ChatPane(state)
     with workspace.right:
-        ui.label('Studio').classes('auren-pane-title px-4 pt-4')
-        frame.empty_state('auto_awesome', 'Nothing generated yet', 'Mind maps, quizzes and guides appear here.')
+        StudioPane(state)

@@ -27,7 +27,6 @@ SOURCE_KEYS = {
 }
 
 
-
 def _zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, 'w') as archive:
@@ -73,7 +72,10 @@ async def test_upload_a_pdf_wait_until_ready_read_page_5_and_download_it() -> No
         assert file.status_code == 200
         assert file.content == pdf
         assert file.headers['content-type'] == 'application/pdf'
-        assert file.headers['content-disposition'] == 'attachment; filename="libtasn1.pdf"; filename*=UTF-8\'\'libtasn1.pdf'
+        assert (
+            file.headers['content-disposition']
+            == 'attachment; filename="libtasn1.pdf"; filename*=UTF-8\'\'libtasn1.pdf'
+        )
         assert file.headers['x-content-type-options'] == 'nosniff'
 
         listed = (await client.get(f'/notebooks/{notebook.id}/sources')).json()

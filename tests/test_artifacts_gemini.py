@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 
@@ -10,7 +12,7 @@ from aurenlm import artifacts, jobs, repos
 from aurenlm.llm import reset_provider
 from aurenlm.studio import MindMap, Report
 from aurenlm.studio.schemas import iter_nodes
-from tests.fakes.gemini_server import BadJson, Reply, start_fake_gemini
+from tests.fakes.gemini_server import BadJson, Reply, Stall, start_fake_gemini
 from tests.helpers import person
 from tests.sourcekit import drain, ready_source
 
@@ -152,3 +154,26 @@ async def test_a_large_selection_is_map_reduced_one_call_per_source(ann, noteboo
         assert sum(f'"{source.title}"' in r.last_user_text for r in digests) == 1, source.title
     cited = Report.model_validate(artifact.data).citations
     assert {c.source_id for c in cited} == {s.id for s in selected}, 'every source contributes'
+
+
+async def test_cancelling_a_running_generation_stops_it_and_saves_nothing(ann, notebook, readme, gemini) -> None:
+    gemini.script(Stall(seconds=5, then=Reply(text=json.dumps(MINDMAP))))
+    artifact = artifacts.start(ann, notebook.id, 'mindmap', [readme.id])
+    worker = jobs.Worker(concurrency=1, poll_s=0.05)
+    worker.start()
+    try:
+        for _ in range(100):
+            if calls(gemini) and artifacts.get(ann, artifact.id).status == 'running':
+                break
+            await asyncio.sleep(0.05)
+        assert artifacts.get(ann, artifact.id).status == 'running'
+        started = time.monotonic()
+        cancelled = artifacts.cancel(ann, artifact.id)
+        assert cancelled.status == 'cancelled'
+        await worker.drain(timeout_s=4)
+        assert time.monotonic() - started < 2, 'the model call was abandoned, not waited for'
+    finally:
+        await worker.stop()
+    final = artifacts.get(ann, artifact.id)
+    assert final.status == 'cancelled' and final.data is None
+    assert jobs.get(artifact.job_id).status == 'cancelled'

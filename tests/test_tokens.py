@@ -96,7 +96,9 @@ def test_names_and_expiries_are_checked() -> None:
 
 def test_the_cli_prints_the_token_as_its_last_line(capsys: pytest.CaptureFixture) -> None:
     ann = person()
-    assert cli(['create-token', '--email', 'ANN@example.com', '--name', 'deploy', '--write', '--expires-days', '30']) == 0
+    assert (
+        cli(['create-token', '--email', 'ANN@example.com', '--name', 'deploy', '--write', '--expires-days', '30']) == 0
+    )
     token = capsys.readouterr().out.strip().splitlines()[-1]
     found = tokens.authenticate(token)
     assert found.user.id == ann.id and found.token.can_write and found.token.name == 'deploy'
@@ -139,10 +141,10 @@ async def test_settings_makes_a_token_shows_it_once_and_revokes_it(user: User) -
 
 
 async def test_settings_explains_a_missing_name(user: User) -> None:
-    person()
+    ann = person()
     await sign_in(user)
     await user.should_see('Your notebooks')
     await user.open('/settings')
     user.find(marker='create-token').click()
     await user.should_see('Give the token a name')
-    assert token_rows.list_for(person('bob@example.com')) == []
+    assert token_rows.list_for(ann) == []

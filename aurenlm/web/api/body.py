@@ -16,21 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aurenlm.config import get_settings
 from aurenlm.ingest.checks import format_size
-from aurenlm.web.api.errors import ApiError, error_response
+from aurenlm.web.api.errors import ApiError, error_response, route_path
 
 JSON_MAX_BYTES = 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # part headers and boundaries around the file itself
 BODY_METHODS = {'POST', 'PUT', 'PATCH'}
 # routes that take a file (multipart) besides JSON, and so the upload limit
 UPLOAD_ROUTES = [re.compile(r'^/notebooks/[^/]+/sources/?$')]
-
-
-def route_path(scope: Scope) -> str:
-    """The path inside this app, whether it runs alone or mounted under /api/v1."""
-    path, root = scope['path'], scope.get('root_path', '')
-    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == '/'):
-        return path[len(root) :] or '/'
-    return path
 
 
 def is_upload_route(path: str) -> bool:

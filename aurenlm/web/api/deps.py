@@ -75,3 +75,5 @@ class Access:
 Reader = Annotated[Caller, Depends(Access())]
 Writer = Annotated[Caller, Depends(Access(write=True))]
 Uploader = Annotated[Caller, Depends(Access(write=True, group='upload'))]
+Asker = Annotated[Caller, Depends(Access(write=True, group='chat'))]  # a question is saved: it is a write
+Generator = Annotated[Caller, Depends(Access(write=True, group='generate'))]

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from aurenlm.ingest import IngestError
 from aurenlm.log import request_id_var
@@ -135,6 +136,29 @@ def from_source_error(e: Exception) -> ApiError:
     return ApiError(status, code, message)
 
 
+def route_path(scope: Scope) -> str:
+    """The path inside the API app, whether it runs alone or mounted under /api/v1."""
+    path, root = scope['path'], scope.get('root_path', '')
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == '/'):
+        return path[len(root) :] or '/'
+    return path
+
+
+def _fits(template: str, path: str) -> bool:
+    wanted, given = template.strip('/').split('/'), path.strip('/').split('/')
+    return len(wanted) == len(given) and all(w.startswith('{') or w == g for w, g in zip(wanted, given, strict=True))
+
+
+def allowed_methods(api: FastAPI, request: Request) -> list[str]:
+    """Every method the requested path takes, read from the OpenAPI paths (Starlette names only one route's)."""
+    path = route_path(request.scope)
+    methods: set[str] = set()
+    for template, operations in api.openapi().get('paths', {}).items():
+        if _fits(template, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def install(api: FastAPI) -> None:
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -146,11 +170,14 @@ def install(api: FastAPI) -> None:
         return error_response(err.status, err.code, err.message)
 
     @api.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
         message = exc.detail if isinstance(exc.detail, str) and status not in DEFAULT_MESSAGES else None
         message = message or DEFAULT_MESSAGES.get(status) or 'The request could not be handled.'
-        return error_response(status, DEFAULT_CODES.get(status, 'error'), message, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if status == 405:
+            headers['Allow'] = ', '.join(allowed_methods(api, request))
+        return error_response(status, DEFAULT_CODES.get(status, 'error'), message, headers)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
