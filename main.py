@@ -163,6 +163,7 @@ def main() -> None:
         show_welcome_message=False,
         uvicorn_logging_level=settings.log_level.lower(),
         reconnect_timeout=10.0,
+        log_config=None,  # uvicorn's own logging config would replace the loguru routing
     )
 
 
