@@ -9,12 +9,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from aurenlm.web.api import errors, jobs, notebooks, sources
+from aurenlm.web.api import chat, errors, jobs, notebooks, sources
 from aurenlm.web.api.body import BodyLimitMiddleware
 
 PREFIX = '/api/v1'
 DOCS_PATH = '/api/docs'
-ROUTERS: list[APIRouter] = [notebooks.router, sources.router, jobs.router]
+ROUTERS: list[APIRouter] = [notebooks.router, sources.router, jobs.router, chat.router]
 
 DESCRIPTION = """
 The AurenLM REST API. Every request carries a personal access token, `Authorization: Bearer aur_…`, made on the

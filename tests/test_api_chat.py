@@ -1,0 +1,110 @@
+"""Chat over the API: SSE events in order (offline and Gemini), whole answers, history pages, scoping, limits."""
+
+import json
+
+import pytest
+
+from aurenlm import repos
+from aurenlm.llm import reset_provider
+from tests.apikit import api, error_of, token_for
+from tests.fakes.gemini_server import Reply, start_fake_gemini
+from tests.helpers import person
+from tests.sourcekit import ready_source
+
+
+def sse_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split('\n\n'):
+        lines = dict(line.split(': ', 1) for line in block.splitlines())
+        events.append((lines['event'], json.loads(lines['data'])))
+    return events
+
+
+@pytest.fixture
+async def setup():
+    ann = person()
+    notebook = repos.notebooks.create(ann, 'Manual')
+    source = await ready_source(ann, notebook.id, 'libtasn1.pdf')
+    return ann, notebook, source
+
+
+async def test_streamed_answer_offline(setup) -> None:
+    ann, notebook, source = setup
+    async with api(token_for(ann)) as client:
+        response = await client.post(
+            f'/notebooks/{notebook.id}/chat', json={'message': 'What does asn1_create_element do?'}
+        )
+    assert response.status_code == 200 and response.headers['content-type'].startswith('text/event-stream')
+    events = sse_events(response.text)
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == 'done' and set(kinds[:-1]) == {'token'} and len(kinds) > 3
+    done = events[-1][1]
+    assert done['content'] == ''.join(data['text'] for kind, data in events if kind == 'token')
+    assert done['citations'] and all(c['source_id'] == source.id for c in done['citations'])
+    for cite in done['citations']:
+        assert cite['quote'] in repos.sources.page(ann, source.id, cite['page']).text
+        assert isinstance(cite['chunk_id'], str)
+
+
+async def test_whole_answer_and_history_pages(setup) -> None:
+    ann, notebook, source = setup
+    async with api(token_for(ann)) as client:
+        for question in ('What is DER?', 'How do I decode?', 'What is a node?'):
+            response = await client.post(
+                f'/notebooks/{notebook.id}/chat', json={'message': question, 'stream': False, 'source_ids': [source.id]}
+            )
+            assert response.status_code == 200 and response.json()['message_id']
+        seen, cursor = [], None
+        while True:
+            params = {'limit': 4, **({'cursor': cursor} if cursor else {})}
+            page = (await client.get(f'/notebooks/{notebook.id}/messages', params=params)).json()
+            seen += [m['id'] for m in page['items']]
+            cursor = page['next_cursor']
+            if cursor is None:
+                break
+    assert len(seen) == 6 and len(set(seen)) == 6
+
+
+async def test_streamed_answer_with_gemini(setup, settings_env) -> None:
+    ann, notebook, _ = setup
+    with start_fake_gemini() as gemini:
+        settings_env(GEMINI_API_KEY=gemini.api_key, GEMINI_BASE_URL=gemini.url)
+        reset_provider()
+        try:
+            gemini.script(Reply(chunks=['Elements are ', 'created from ', 'definitions [1].']))
+            async with api(token_for(ann)) as client:
+                response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'How?'})
+        finally:
+            reset_provider()
+    events = sse_events(response.text)
+    assert [k for k, _ in events] == ['token', 'token', 'token', 'done']
+    assert events[-1][1]['content'] == 'Elements are created from definitions [1].'
+    assert [c['marker'] for c in events[-1][1]['citations']] == [1]
+
+
+async def test_no_ready_sources_and_strangers(setup) -> None:
+    ann, notebook, source = setup
+    bob = person('bob@example.com')
+    async with api(token_for(bob)) as client:
+        response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'hi'})
+        assert response.status_code == 404
+        assert (await client.get(f'/notebooks/{notebook.id}/messages')).status_code == 404
+    async with api(token_for(ann)) as client:
+        response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'hi', 'source_ids': []})
+        assert response.status_code == 422 and 'Select at least one' in error_of(response)['message']
+        response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'hi', 'source_ids': ['nope']})
+        assert error_of(response)['code'] == 'unknown_source'
+    async with api(token_for(ann, write=False)) as client:
+        response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'hi'})
+        assert response.status_code == 403
+
+
+async def test_chat_is_rate_limited_per_token(setup, settings_env) -> None:
+    ann, notebook, _ = setup
+    settings_env(RATE_API_CHAT='2/minute')
+    async with api(token_for(ann)) as client:
+        for _ in range(2):
+            ok = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'DER?', 'stream': False})
+            assert ok.status_code == 200
+        limited = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'DER?', 'stream': False})
+    assert limited.status_code == 429 and int(limited.headers['Retry-After']) >= 1
