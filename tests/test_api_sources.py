@@ -125,6 +125,18 @@ async def test_the_same_file_twice_is_409() -> None:
     assert 'already in the notebook' in error_of(again)['message']
 
 
+async def test_a_full_notebook_is_409(settings_env) -> None:
+    settings_env(MAX_SOURCES_PER_NOTEBOOK='1')
+    ann = person()
+    notebook = repos.notebooks.create(ann, 'Small')
+    async with api(token_for(ann)) as client:
+        url = f'/notebooks/{notebook.id}/sources'
+        assert (await client.post(url, json={'title': 'One', 'text': 'First words.'})).status_code == 202
+        full = await client.post(url, json={'title': 'Two', 'text': 'Second words.'})
+    assert full.status_code == 409
+    assert error_of(full)['code'] == 'too_many_sources'
+
+
 @pytest.mark.parametrize(
     ('name', 'data', 'status', 'code'),
     [

@@ -29,10 +29,8 @@ def is_upload_route(path: str) -> bool:
     return any(pattern.match(path) for pattern in UPLOAD_ROUTES)
 
 
-def _too_large(cap: int) -> ApiError:
-    return ApiError(
-        413, 'too_large', f'The request body is larger than the {format_size(cap)} limit. Send less at once.'
-    )
+def _too_large(cap: int) -> str:
+    return f'The request body is larger than the {format_size(cap)} limit. Send less at once.'
 
 
 class BodyLimitMiddleware:
@@ -50,8 +48,7 @@ class BodyLimitMiddleware:
         cap = get_settings().max_upload_bytes + MULTIPART_SLACK if upload else JSON_MAX_BYTES
         length = headers.get('content-length', '')
         if length.isdigit() and int(length) > cap:
-            err = _too_large(cap)
-            await error_response(err.status, err.code, err.message)(scope, receive, send)
+            await error_response(413, 'too_large', _too_large(cap))(scope, receive, send)
             return
         has_body = (length.isdigit() and int(length) > 0) or 'transfer-encoding' in headers
         media_type = parse_options_header(headers.get('content-type', ''))[0].decode('latin-1')
@@ -74,7 +71,7 @@ class BodyLimitMiddleware:
                 received += len(message.get('body', b''))
                 if received > cap:
                     # raised inside the route's own read; FastAPI passes an HTTPException on to the error handler
-                    raise HTTPException(413, _too_large(cap).message)
+                    raise HTTPException(413, _too_large(cap))
             return message
 
         await self.app(scope, counting_receive, send)

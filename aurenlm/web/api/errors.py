@@ -62,6 +62,7 @@ DESCRIPTIONS = {
     415: 'The content type or the file type is not accepted',
     422: 'The request is well-formed but its values are not valid',
     429: 'Too many requests for this token; wait for Retry-After seconds',
+    503: 'A service the request needs (the virus scanner) is down; try again after Retry-After seconds',
 }
 
 
@@ -78,7 +79,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     documented: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         entry: dict[str, Any] = {'model': ErrorResponse, 'description': DESCRIPTIONS.get(status, 'Error')}
-        if status == 429:
+        if status in (429, 503):
             entry['headers'] = {
                 'Retry-After': {'description': 'Seconds to wait before trying again', 'schema': {'type': 'integer'}}
             }
@@ -115,7 +116,8 @@ def from_ingest_error(e: IngestError) -> ApiError:
         'too_large': 413,
         'scanner_unavailable': 503,
     }.get(e.code, 422)
-    return ApiError(status, e.code, e.message)
+    headers = {'Retry-After': '30'} if status == 503 else None
+    return ApiError(status, e.code, e.message, headers=headers)
 
 
 def from_source_error(e: Exception) -> ApiError:
@@ -167,7 +169,7 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(IngestError)
     async def ingest_error(_request: Request, exc: IngestError) -> JSONResponse:
         err = from_ingest_error(exc)
-        return error_response(err.status, err.code, err.message)
+        return error_response(err.status, err.code, err.message, err.headers)
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -138,7 +138,7 @@ def _json_source(raw: bytes) -> UrlSourceIn | TextSourceIn:
     summary='Add a source: a file (multipart field "file"), {"url"} or {"title", "text"}',
     description='Answers at once with the queued source; poll GET /sources/{id} until its status is ready.',
     openapi_extra=ADD_SOURCE_BODY,
-    responses=responses(409),
+    responses=responses(409, 503),
 )
 async def add_source(notebook_id: str, request: Request, caller: Uploader) -> SourceOut:
     if await asyncio.to_thread(repos.notebooks.get, caller.user, notebook_id) is None:
