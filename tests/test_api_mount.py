@@ -16,6 +16,9 @@ async def test_openapi_and_swagger_ui_are_served(user: User) -> None:
     assert docs.status_code == 200
     assert '/api/v1/openapi.json' in docs.text
     assert "frame-ancestors 'none'" in docs.headers['content-security-policy']
+    assert 'cdn.' not in docs.text, 'Swagger UI is served locally, so the docs work offline'
+    script = await user.http_client.get('/api/docs/static/swagger-ui-bundle.js')
+    assert script.status_code == 200 and len(script.content) > 100_000
 
 
 async def test_unknown_api_paths_answer_json_not_the_404_page(user: User) -> None:

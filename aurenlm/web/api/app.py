@@ -8,6 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from aurenlm.web.api import chat, errors, jobs, notebooks, sources
 from aurenlm.web.api.body import BodyLimitMiddleware
@@ -24,12 +26,8 @@ Errors are always `{"error": {"code": "<slug>", "message": "<what to do>"}}`. Li
 `{"items": [...], "next_cursor": "…" | null}`: pass `next_cursor` back as `?cursor=` for the next page.
 """
 
-# Swagger UI comes from a CDN; only this page may load it
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-)
+# Swagger UI is served from the swagger-ui-bundle package: no CDN, so it works on a server without internet
+DOCS_STATIC = f'{DOCS_PATH}/static'
 
 
 def create_api() -> FastAPI:
@@ -50,12 +48,17 @@ def create_api() -> FastAPI:
 
 
 def docs_page() -> HTMLResponse:
-    page = get_swagger_ui_html(openapi_url=f'{PREFIX}/openapi.json', title='AurenLM API')
-    page.headers['Content-Security-Policy'] = DOCS_CSP
-    return page
+    return get_swagger_ui_html(
+        openapi_url=f'{PREFIX}/openapi.json',
+        title='AurenLM API',
+        swagger_js_url=f'{DOCS_STATIC}/swagger-ui-bundle.js',
+        swagger_css_url=f'{DOCS_STATIC}/swagger-ui.css',
+        swagger_favicon_url=f'{DOCS_STATIC}/favicon-32x32.png',
+    )
 
 
 def mount(app: FastAPI) -> None:
     """Serve the API at /api/v1 and its Swagger UI at /api/docs on the main (NiceGUI) app."""
     app.mount(PREFIX, create_api())
+    app.mount(DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name='swagger-ui')
     app.add_api_route(DOCS_PATH, docs_page, methods=['GET'], include_in_schema=False)
