@@ -122,7 +122,7 @@ def install_error_pages() -> None:
 
 def install_worker() -> None:
     """The job worker lives as long as the server; leftovers from a crash are swept at start."""
-    from aurenlm import jobs, sources
+    from aurenlm import artifacts, jobs, sources  # noqa: F401 - importing registers their job handlers
 
     worker = jobs.Worker()
 
