@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -44,6 +45,9 @@ _cache_lock = threading.Lock()
 _query_cache: diskcache.Cache | None = None
 _lexicon_lock = threading.Lock()
 _lexicon: tuple[list[str], np.ndarray] | None = None
+_related_lock = threading.Lock()
+_related_cache: OrderedDict[tuple[str, float, int], list[tuple[str, float]]] = OrderedDict()
+_RELATED_CACHE_SIZE = 50_000  # words; a few hundred bytes each
 
 
 def _wordllama_dir() -> Path:
@@ -135,24 +139,33 @@ def related_words(words: list[str], min_similarity: float = 0.6, limit: int = 4)
     """Up to `limit` close neighbours of each word, best first (remarks -> comments, folder -> directory).
 
     Used to widen a question's full-text terms (query.prepare); `min_similarity` keeps out mere relatives
-    (cheap -> expensive). Words without a neighbour that close are left out of the result.
+    (cheap -> expensive). Words without a neighbour that close are left out of the result. Answers are remembered
+    per word (a few milliseconds each to find, and questions reuse their words).
     """
     words = [w for w in dict.fromkeys(w.lower() for w in words) if w.isalpha()]
     if not words:
         return {}
-    lexicon, vectors = _word_lexicon()
-    sims = embed_texts(words) @ vectors.T
-    related: dict[str, list[tuple[str, float]]] = {}
-    for word, row in zip(words, sims, strict=True):
-        best = np.argpartition(row, -(limit + 1))[-(limit + 1) :]  # one more: the word itself may be among them
-        found = [
-            (lexicon[i], float(row[i]))
-            for i in best[np.argsort(-row[best])]
-            if row[i] >= min_similarity and lexicon[i] != word
-        ]
-        if found:
-            related[word] = found[:limit]
-    return related
+    key = (min_similarity, limit)
+    with _related_lock:
+        known = {w: _related_cache[(w, *key)] for w in words if (w, *key) in _related_cache}
+    missing = [w for w in words if w not in known]
+    if missing:
+        lexicon, vectors = _word_lexicon()
+        sims = embed_texts(missing) @ vectors.T
+        for word, row in zip(missing, sims, strict=True):
+            best = np.argpartition(row, -(limit + 1))[-(limit + 1) :]  # one more: the word itself may be among them
+            found = [
+                (lexicon[i], float(row[i]))
+                for i in best[np.argsort(-row[best])]
+                if row[i] >= min_similarity and lexicon[i] != word
+            ]
+            known[word] = found[:limit]
+        with _related_lock:
+            for word in missing:
+                _related_cache[(word, *key)] = known[word]
+            while len(_related_cache) > _RELATED_CACHE_SIZE:
+                _related_cache.popitem(last=False)
+    return {word: known[word] for word in words if known[word]}
 
 
 def passage_text(heading: str, text: str) -> str:

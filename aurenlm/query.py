@@ -70,6 +70,18 @@ class PreparedQuery:
     embed_text: str
     # related terms (synonyms found by the embedding model) with weights below 1, matched in full text as well
     expansions: tuple[tuple[str, float], ...] = ()
+    # for each expansion, the question term it stands in for: full text scores a term and its stand-ins as one
+    # concept, so a passage that uses two words for one idea does not outscore one that covers two ideas
+    expands: tuple[str, ...] = ()
+
+    def concepts(self) -> list[list[tuple[str, float]]]:
+        """The question's terms, each with its weighted stand-ins: [[(term, 1.0), (synonym, 0.4)], ...]."""
+        groups: dict[str, list[tuple[str, float]]] = {term: [(term, 1.0)] for term in self.terms}
+        if len(self.expands) != len(self.expansions):  # built by hand without groups: each term its own concept
+            return [*groups.values(), *([pair] for pair in self.expansions)]
+        for (term, weight), head in zip(self.expansions, self.expands, strict=True):
+            groups.setdefault(head, []).append((term, weight))
+        return list(groups.values())
 
 
 def prepare(question: str, related: RelatedWords | None = None) -> PreparedQuery:
@@ -77,20 +89,30 @@ def prepare(question: str, related: RelatedWords | None = None) -> PreparedQuery
     embed_text = expand_identifiers(strip_question_words(question)) or question
     # unique terms, first occurrence first: repeating a word in a question should not double its weight
     question_terms = list(dict.fromkeys(terms(question)))
-    expansions: dict[str, float] = {}
+    expansions: dict[str, tuple[float, str]] = {}  # term -> (weight, the question term it stands in for)
     if related is not None:
         words = [w for w in _WORD.findall(question) if len(w) >= 3 and w.lower() not in STOPWORDS]
         for word, neighbours in related(words).items():
             own = _term(word)
+            if own is None:
+                continue
             added = 0
             for neighbour, similarity in neighbours:
                 term = _term(neighbour)
                 # an inflection of the word itself (fail -> fails) adds nothing; the stem already matches it
                 if term is None or term == own or term in question_terms or added == RELATED_PER_WORD:
                     continue
-                expansions[term] = max(expansions.get(term, 0.0), RELATED_WEIGHT * similarity)
+                weight = RELATED_WEIGHT * similarity
+                if weight > expansions.get(term, (0.0, ''))[0]:
+                    expansions[term] = (weight, own)
                 added += 1
-    return PreparedQuery(question, question_terms, embed_text, tuple(expansions.items()))
+    return PreparedQuery(
+        question,
+        question_terms,
+        embed_text,
+        tuple((term, weight) for term, (weight, _) in expansions.items()),
+        tuple(head for _, head in expansions.values()),
+    )
 
 
 def strip_question_words(question: str) -> str:

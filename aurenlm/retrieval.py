@@ -174,15 +174,20 @@ def ranked_passages(
 
 
 class ChunkLike(Protocol):
-    """What merging needs of a chunk: `SourceChunk` rows and the benchmark's chunks both have it."""
+    """What merging reads of a chunk; the database rows (`ChunkRow`) and the benchmark's chunks both have it."""
 
-    id: int | None
-    source_id: str
-    page: int
-    char_start: int
-    char_end: int
-    heading: str
-    text: str
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def char_start(self) -> int: ...
+    @property
+    def char_end(self) -> int: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass
@@ -220,20 +225,23 @@ def merge_passages(
         chunk = chunks.get(hit.chunk_id)
         if chunk is None:
             continue
-        if any(_absorb(span, chunk) for span in spans):
-            continue
-        spans.append(
-            Span(
-                hit.chunk_id,
-                chunk.source_id,
-                chunk.page,
-                chunk.heading,
-                chunk.char_start,
-                chunk.char_end,
-                chunk.text,
-                [hit.chunk_id],
-            )
+        new = Span(
+            hit.chunk_id,
+            chunk.source_id,
+            chunk.page,
+            chunk.heading,
+            chunk.char_start,
+            chunk.char_end,
+            chunk.text,
+            [hit.chunk_id],
         )
+        home = next((span for span in spans if _absorb(span, new)), None)
+        if home is None:
+            spans.append(new)
+            continue
+        # grown, the passage may now reach a later one of the same page: they become one, at the better place
+        for other in [span for span in spans if span is not home and _absorb(home, span)]:
+            spans.remove(other)
     out: list[Span] = []
     used = 0
     for span in spans:
@@ -246,20 +254,22 @@ def merge_passages(
     return out
 
 
-def _absorb(span: Span, chunk: ChunkLike) -> bool:
-    """Merge a neighbouring chunk of the same page into a passage, using the overlap so text stays verbatim."""
-    if chunk.source_id != span.source_id or chunk.page != span.page:
+def _absorb(span: Span, other: Span) -> bool:
+    """Merge `other` into `span` when both are on one page and overlap, using the overlap so text stays verbatim."""
+    if other.source_id != span.source_id or other.page != span.page:
         return False
     start, end = span.char_start, span.char_end
-    if chunk.char_start >= start and chunk.char_end <= end:
+    if other.char_start >= start and other.char_end <= end:
         pass  # already inside
-    elif start < chunk.char_start <= end < chunk.char_end:  # continues after
-        span.text += chunk.text[end - chunk.char_start :]
-        span.char_end = chunk.char_end
-    elif chunk.char_start < start <= chunk.char_end < end:  # comes before
-        span.text = chunk.text[: start - chunk.char_start] + span.text
-        span.char_start = chunk.char_start
+    elif start < other.char_start <= end < other.char_end:  # continues after
+        span.text += other.text[end - other.char_start :]
+        span.char_end = other.char_end
+    elif other.char_start < start <= other.char_end < end:  # comes before
+        span.text = other.text[: start - other.char_start] + span.text
+        span.char_start = other.char_start
+    elif other.char_start <= start and other.char_end >= end:  # holds the whole passage
+        span.text, span.char_start, span.char_end = other.text, other.char_start, other.char_end
     else:
         return False
-    span.chunk_ids.append(int(chunk.id))
+    span.chunk_ids.extend(i for i in other.chunk_ids if i not in span.chunk_ids)
     return True

@@ -90,6 +90,7 @@ class _Snapshot:
     segments: tuple[_Segment, ...]
     offsets: np.ndarray  # row where each segment starts, plus the total at the end
     chunk_ids: np.ndarray  # int64, all segments in order
+    doc_len: np.ndarray  # float32, all segments in order
     idf: np.ndarray  # float32 per term id of the vocabulary at build time
     avg_len: float
     dim: int | None
@@ -169,20 +170,32 @@ class NotebookIndex:
             return []
         bm25_rows = vec_rows = np.zeros(0, dtype=np.int64)
         if fusion.bm25_weight > 0:
-            vocab_size = len(snap.idf)
-            # terms first seen after this snapshot was built belong to no chunk it covers
-            weighted: dict[int, float] = {}
-            for term, weight in [*prepared.expansions, *((t, 1.0) for t in prepared.terms)]:
-                i = self._vocab.get(term, vocab_size)
-                if i < vocab_size:
-                    weighted[i] = max(weight, weighted.get(i, 0.0))
-            qids = np.array(sorted(weighted), dtype=np.int64)
-            qweights = np.array([weighted[i] for i in qids.tolist()], dtype=np.float32)
-            scores = _bm25_scores(snap, selected, qids, qweights)
+            scores = _bm25_scores(snap, selected, self._query_terms(prepared, len(snap.idf)))
             bm25_rows = _top_rows(scores, fusion.depth, positive_only=True)
         if fusion.vec_weight > 0 and query_vec is not None and snap.dim is not None:
             vec_rows = _top_rows(_vector_scores(snap, selected, query_vec), fusion.depth, positive_only=False)
         return _fuse(snap, bm25_rows, vec_rows, fusion, k)
+
+    def _query_terms(self, prepared: PreparedQuery, vocab_size: int) -> _QueryTerms:
+        """Term ids, weights and concept numbers of a question; terms unknown to the snapshot are left out."""
+        ids: list[int] = []
+        weights: list[float] = []
+        concepts: list[int] = []
+        number = 0
+        for concept in prepared.concepts():
+            # terms first seen after this snapshot was built belong to no chunk it covers
+            members = [(self._vocab.get(term, vocab_size), weight) for term, weight in concept]
+            members = [(i, weight) for i, weight in members if i < vocab_size and i not in ids]
+            if not members:
+                continue
+            for i, weight in members:
+                ids.append(i)
+                weights.append(weight)
+                concepts.append(number)
+            number += 1
+        return _QueryTerms(
+            np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), np.array(concepts, dtype=np.int64)
+        )
 
     def bm25_search(self, query: str | PreparedQuery, source_ids: set[str] | None = None, k: int = 50) -> list[Hit]:
         return self.search(query, None, source_ids, k, replace(self.fusion, vec_weight=0.0))
@@ -247,35 +260,67 @@ def _build_snapshot(segments: tuple[_Segment, ...], vocab_size: int) -> _Snapsho
         segments=segments,
         offsets=offsets,
         chunk_ids=np.concatenate([s.chunk_ids for s in segments]) if segments else np.zeros(0, np.int64),
+        doc_len=np.concatenate([s.doc_len for s in segments]) if segments else np.zeros(0, np.float32),
         idf=idf,
         avg_len=float(sum(float(s.doc_len.sum()) for s in segments) / total) if total else 1.0,
         dim=dims.pop() if dims else None,
     )
 
 
-def _bm25_scores(snap: _Snapshot, selected: list[int], qids: np.ndarray, qweights: np.ndarray) -> np.ndarray:
-    """Lucene BM25 of every row for the query term ids, each term's part scaled by its weight; unselected rows: 0."""
+@dataclass(frozen=True, slots=True)
+class _QueryTerms:
+    ids: np.ndarray  # int64 term ids
+    weights: np.ndarray  # float32: 1 for the question's own terms, less for stand-ins
+    concepts: np.ndarray  # int64: terms with the same number are scored as one concept
+
+
+def _bm25_scores(snap: _Snapshot, selected: list[int], query: _QueryTerms) -> np.ndarray:
+    """BM25 of every row over the question's concepts; unselected rows: 0.
+
+    A concept is a term with its weighted stand-ins (synonyms), scored like Lucene's SynonymQuery: its frequency in a
+    chunk is the weighted sum of its terms' frequencies, its idf that of its most common term. With one term per
+    concept this is plain Lucene BM25.
+    """
     scores = np.zeros(snap.size, dtype=np.float32)
-    if not len(qids):
+    if not len(query.ids):
         return scores
-    rows, weights = [], []
+    n_concepts = int(query.concepts.max()) + 1
+    # the rarest reading of a concept must not lift it: idf from its most common term
+    concept_idf = np.full(n_concepts, np.inf, dtype=np.float32)
+    np.minimum.at(concept_idf, query.concepts, snap.idf[query.ids])
+    rows, tfs, concepts = [], [], []
     for i in selected:
         seg = snap.segments[i]
-        pos = np.minimum(np.searchsorted(seg.term_ids, qids), len(seg.term_ids) - 1)
-        found = seg.term_ids[pos] == qids
+        pos = np.minimum(np.searchsorted(seg.term_ids, query.ids), len(seg.term_ids) - 1)
+        found = seg.term_ids[pos] == query.ids
         if not found.any():
             continue
         starts, ends = seg.indptr[pos[found]], seg.indptr[pos[found] + 1]
         lengths = ends - starts
         # every matched term's posting range gathered at once, so the Python loop runs per source, not per term
         take = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-        local = seg.post_row[take]
-        tf = seg.post_tf[take]
-        norm = K1 * ((1 - B) + B * seg.doc_len[local] / snap.avg_len)
-        rows.append(local + snap.offsets[i])
-        weights.append(np.repeat(snap.idf[qids[found]] * qweights[found], lengths) * tf / (norm + tf))
-    if rows:
-        scores += np.bincount(np.concatenate(rows), weights=np.concatenate(weights), minlength=snap.size)
+        rows.append(seg.post_row[take] + snap.offsets[i])
+        tfs.append(seg.post_tf[take] * np.repeat(query.weights[found], lengths))
+        concepts.append(np.repeat(query.concepts[found], lengths))
+    if not rows:
+        return scores
+    row, tf, concept = np.concatenate(rows), np.concatenate(tfs), np.concatenate(concepts)
+    several = np.bincount(query.concepts, minlength=n_concepts) > 1
+    if several.any():
+        # a row can hold several terms of one concept: add their frequencies up per (concept, row), in a dense
+        # array per such concept (a few MB at most; linear, where sorting the postings would not be)
+        slot = np.cumsum(several) - 1
+        grouped = several[concept]
+        n_slots = int(several.sum())
+        dense = np.bincount(
+            slot[concept[grouped]] * snap.size + row[grouped], weights=tf[grouped], minlength=n_slots * snap.size
+        )
+        held = np.flatnonzero(dense)
+        row = np.concatenate([row[~grouped], held % snap.size])
+        tf = np.concatenate([tf[~grouped], dense[held].astype(np.float32)])
+        concept = np.concatenate([concept[~grouped], np.flatnonzero(several)[held // snap.size]])
+    norm = K1 * ((1 - B) + B * snap.doc_len[row] / snap.avg_len)
+    scores += np.bincount(row, weights=concept_idf[concept] * tf / (norm + tf), minlength=snap.size).astype(np.float32)
     return scores
 
 

@@ -204,6 +204,7 @@ def test_synonyms_widen_full_text_but_weigh_less_than_the_question_words() -> No
     prepared = query.prepare('Where do remarks go?', related=related)
     assert prepared.terms == ['remark', 'go']
     assert prepared.expansions == (('comment', query.RELATED_WEIGHT * 0.8),)  # an inflection of the word is not added
+    assert prepared.expands == ('remark',)
 
     index = NotebookIndex(
         [
@@ -214,3 +215,29 @@ def test_synonyms_widen_full_text_but_weigh_less_than_the_question_words() -> No
     )
     assert _ids(index.bm25_search(query.prepare('Where do remarks go?'))) == [2]
     assert _ids(index.bm25_search(prepared)) == [2, 1]
+
+
+def test_a_word_and_its_synonyms_count_as_one_concept() -> None:
+    def related(words):
+        return {'remarks': [('comments', 0.9), ('notes', 0.8)]} if 'remarks' in words else {}
+
+    prepared = query.prepare('Where do remarks about dashes go?', related=related)
+    assert prepared.expands == ('remark', 'remark')
+    assert prepared.concepts() == [
+        [('remark', 1.0), ('comment', query.RELATED_WEIGHT * 0.9), ('note', query.RELATED_WEIGHT * 0.8)],
+        [('dash', 1.0)],
+        [('go', 1.0)],
+    ]
+    index = NotebookIndex(
+        [
+            IndexedChunk(1, 's', 1, '', 'Remarks, comments and notes: remarks are comments, comments are notes.', None),
+            IndexedChunk(2, 's', 1, '', 'Remarks start with two dashes.', None),
+            IndexedChunk(3, 's', 1, '', 'Values are encoded in DER.', None),
+            IndexedChunk(4, 's', 1, '', 'Strings end with a zero byte.', None),
+        ]
+    )
+    # saying one thing three ways does not beat covering two of the question's ideas (summed per term, it would)
+    assert _ids(index.bm25_search(prepared)) == [2, 1]
+    # a query built without groups scores every expansion as a concept of its own, as before
+    flat = query.PreparedQuery(prepared.text, prepared.terms, prepared.embed_text, prepared.expansions)
+    assert len(flat.concepts()) == 5

@@ -135,10 +135,13 @@ def _chunk_page(
         limit = min(max(limit, start + 1), units)
         end = None
         at_heading = False
-        # a new section starts a new chunk, unless what came before it is too short to stand alone
+        # a new section starts a new chunk, unless what came before it is too short to stand alone, or nothing but
+        # headings follow it on this page (a heading at the foot of a page, its text overleaf, is no chunk of its own)
         k = bisect_right(headings, start)
         while k < len(headings) and headings[k] <= limit:
-            if totals[headings[k]] - totals[start] >= minimum:
+            if totals[headings[k]] - totals[start] >= minimum and (
+                limit < units or any(kinds[j] != HEADING for j in range(headings[k], units))
+            ):
                 end, at_heading = headings[k], True
                 break
             k += 1
