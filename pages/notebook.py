@@ -9,11 +9,16 @@ from aurenlm.llm import get_provider
 from aurenlm.repos.notebooks import NotebookError
 from components import frame
 from components.chat_pane import ChatPane
+from components.export_menu import ExportMenu  # TEMPORARY (notes/export wiring, issue 6)
 from components.notebook_state import NotebookState
+from components.notes_pane import NotesPane  # TEMPORARY (notes/export wiring, issue 6)
 from components.source_viewer import SourceViewer
 from components.sources_pane import SourcesPane
 from components.studio_pane import StudioPane
+from pages import exports  # TEMPORARY (notes/export wiring, issue 6): main.py should include exports.router
 from pages.guard import current_user
+
+exports.install()  # TEMPORARY (notes/export wiring, issue 6)
 
 
 @ui.page('/notebook/{notebook_id}')
@@ -42,5 +47,14 @@ def notebook_page(notebook_id: str) -> None:
         SourcesPane(state)
     with workspace.center:
         ChatPane(state)
-    with workspace.right:
-        StudioPane(state)
+    with workspace.right:  # TEMPORARY tabs (notes/export wiring, issue 6)
+        with ui.row().classes('w-full items-center no-wrap gap-0 pr-1 border-b'):
+            with ui.tabs().props('dense no-caps inline-label').classes('flex-grow') as tabs:
+                studio_tab = ui.tab('Studio', icon='auto_awesome')
+                notes_tab = ui.tab('Notes', icon='sticky_note_2')
+            ExportMenu(state, light=False)
+        with ui.tab_panels(tabs, value=studio_tab).props('keep-alive').classes('w-full flex-grow'):
+            with ui.tab_panel(studio_tab).classes('p-0'):
+                StudioPane(state)
+            with ui.tab_panel(notes_tab).classes('p-0'):
+                NotesPane(state)

@@ -11,12 +11,19 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from aurenlm.web.api import artifacts, chat, errors, jobs, notebooks, sources
+from aurenlm.web.api import artifacts, chat, errors, jobs, notebooks, notes, sources
 from aurenlm.web.api.body import BodyLimitMiddleware
 
 PREFIX = '/api/v1'
 DOCS_PATH = '/api/docs'
-ROUTERS: list[APIRouter] = [notebooks.router, sources.router, jobs.router, chat.router, artifacts.router]
+ROUTERS: list[APIRouter] = [
+    notebooks.router,
+    sources.router,
+    jobs.router,
+    chat.router,
+    artifacts.router,
+    notes.router,
+]
 
 DESCRIPTION = """
 The AurenLM REST API. Every request carries a personal access token, `Authorization: Bearer aur_…`, made on the

@@ -1,0 +1,388 @@
+"""Notes as a service: write, version, restore, delete with undo, save answers and reports as notes, use as source.
+
+Every save makes a version with the full text. Autosaves by the same person within a minute are coalesced into the
+latest version; an explicit save always adds one (unless nothing changed), and restoring an old version adds a new
+one, so history only grows. Also here: the versions of chat messages (regenerated answers, edited questions).
+Every call takes the acting user first; somebody else's note answers None, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aurenlm import events, repos, sources
+from aurenlm.citations import MARKER, markers_in
+from aurenlm.models import ChatMessage, Note, NoteVersion, Source, User, utcnow
+from aurenlm.repos import artifacts as artifact_repo
+from aurenlm.repos import notes as note_repo
+from aurenlm.repos.notes import VersionInfo
+
+MAX_TITLE = 300
+MAX_BODY = 500_000  # characters; a note is something a person reads, not a source dump
+MAX_QUESTION = 10_000
+COALESCE = timedelta(seconds=60)
+UNTITLED = 'Untitled note'
+KINDS = ('note', 'answer', 'report')
+
+
+class NoteError(ValueError):
+    """A refused change, in words the person can act on."""
+
+
+@dataclass
+class DeletedNote:
+    """What Undo needs to put a deleted note back exactly: the row and every version, with their ids."""
+
+    note: Note
+    versions: list[NoteVersion] = field(default_factory=list)
+
+
+def display_title(note: Note) -> str:
+    return note.title or UNTITLED
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+def get(user: User, note_id: str) -> Note | None:
+    return note_repo.get(user, note_id)
+
+
+def list_notes(
+    user: User, notebook_id: str, *, limit: int = 30, before: tuple[datetime, str] | None = None
+) -> list[Note]:
+    """The notebook's notes, most recently changed first; pass the last one's (updated_at, id) for the next page."""
+    return note_repo.page(user, notebook_id, limit=limit, before=before)
+
+
+def versions(
+    user: User, note_id: str, *, limit: int = 20, before: tuple[datetime, str] | None = None
+) -> list[VersionInfo]:
+    """Versions newest first, with time and author; pass the last one's (created_at, id) for the next page."""
+    return note_repo.versions(user, note_id, limit=limit, before=before)
+
+
+def version(user: User, note_id: str, version_id: str) -> NoteVersion | None:
+    return note_repo.version(user, note_id, version_id)
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def _check_writer(user: User, notebook_id: str) -> None:
+    if not repos.notebooks.can_write(user, notebook_id):
+        raise NoteError('You can view this notebook but not change it. Ask its owner for editor access.')
+
+
+def clean_title(title: str | None) -> str:
+    title = ' '.join((title or '').split())
+    if len(title) > MAX_TITLE:
+        raise NoteError(f'Keep the title under {MAX_TITLE} characters.')
+    return title
+
+
+def clean_body(body: str | None) -> str:
+    body = (body or '').replace('\r\n', '\n').replace('\x00', '')
+    if len(body) > MAX_BODY:
+        raise NoteError(
+            f'This note is too long ({len(body):,} characters; the limit is {MAX_BODY:,}). Split it into two notes.'
+        )
+    return body
+
+
+def _announce(note: Note, action: str, user: User) -> None:
+    events.publish(
+        events.notebook_topic(note.notebook_id),
+        {'type': 'note', 'action': action, 'note_id': note.id, 'by': user.id},
+    )
+
+
+def create(
+    user: User,
+    notebook_id: str,
+    title: str = '',
+    body: str = '',
+    *,
+    kind: str = 'note',
+    citations: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> Note | None:
+    """A new note with its first version; None when the notebook is not the user's."""
+    if repos.notebooks.get(user, notebook_id) is None:
+        return None
+    _check_writer(user, notebook_id)
+    if kind not in KINDS:
+        raise NoteError(f'Unknown note kind {kind!r}.')
+    now = now or utcnow()
+    note = Note(
+        notebook_id=notebook_id,
+        user_id=user.id,
+        title=clean_title(title),
+        body=clean_body(body),
+        kind=kind,
+        citations=list(citations or []),
+        created_at=now,
+        updated_at=now,
+    )
+    first = NoteVersion(
+        note_id=note.id, user_id=user.id, title=note.title, body=note.body, created_at=now, updated_at=now
+    )
+    note_repo.insert(note, first)
+    _announce(note, 'created', user)
+    return note
+
+
+def update(
+    user: User,
+    note_id: str,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    autosave: bool = False,
+    now: datetime | None = None,
+) -> Note | None:
+    """Save the note's title and/or body and version it.
+
+    `autosave=True` may fold the change into the latest version (same person, less than a minute old); an explicit
+    save (Ctrl/Cmd+S, the API) always adds a version unless nothing changed. None for a note the user cannot see.
+    """
+    note = note_repo.get(user, note_id)
+    if note is None:
+        return None
+    _check_writer(user, note.notebook_id)
+    saved = note_repo.save(
+        note_id,
+        title=clean_title(title) if title is not None else note.title,
+        body=clean_body(body) if body is not None else note.body,
+        user_id=user.id,
+        now=now or utcnow(),
+        coalesce_within=COALESCE if autosave else None,
+    )
+    if saved is None:
+        return None
+    if saved.version is not None:
+        _announce(saved.note, 'saved', user)
+    return saved.note
+
+
+def restore(user: User, note_id: str, version_id: str, *, now: datetime | None = None) -> Note | None:
+    """Make an old version current again by adding it as a new version; nothing is overwritten."""
+    note = note_repo.get(user, note_id)
+    old = note_repo.version(user, note_id, version_id) if note is not None else None
+    if note is None or old is None:
+        return None
+    _check_writer(user, note.notebook_id)
+    saved = note_repo.save(
+        note_id, title=old.title, body=old.body, user_id=user.id, now=now or utcnow(), coalesce_within=None
+    )
+    if saved is None:
+        return None
+    _announce(saved.note, 'restored', user)
+    return saved.note
+
+
+def delete(user: User, note_id: str) -> DeletedNote | None:
+    """Delete a note and its versions; the answer holds everything `undelete` needs (the UI keeps it for Undo)."""
+    note = note_repo.get(user, note_id)
+    if note is None:
+        return None
+    _check_writer(user, note.notebook_id)
+    snapshot = DeletedNote(note, note_repo.raw_versions(note_id))
+    note_repo.delete(note_id)
+    _announce(note, 'deleted', user)
+    return snapshot
+
+
+def undelete(user: User, deleted: DeletedNote) -> Note | None:
+    """Undo a delete: the same note, id and versions. None when the notebook is gone or the note already back."""
+    note = deleted.note
+    if repos.notebooks.get(user, note.notebook_id) is None:
+        return None
+    _check_writer(user, note.notebook_id)
+    if not note_repo.reinsert(note, deleted.versions):
+        return None
+    restored = note_repo.get(user, note.id)
+    if restored is not None:
+        _announce(restored, 'created', user)
+    return restored
+
+
+# -- from chat answers and studio reports -----------------------------------------------------------------------
+
+
+def citation_refs(rows) -> list[dict[str, Any]]:
+    """Citations as a note keeps them: {marker, source_id, chunk_id, page, quote, source_title}."""
+    return [
+        {
+            'marker': int(row['marker']),
+            'source_id': row.get('source_id'),
+            'chunk_id': row.get('chunk_id'),
+            'page': int(row.get('page') or 1),
+            'quote': str(row.get('quote') or ''),
+            'source_title': str(row.get('source_title') or ''),
+        }
+        for row in rows
+    ]
+
+
+def _source_titles(user: User, source_ids) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for source_id in {sid for sid in source_ids if sid}:
+        source = repos.sources.get(user, source_id)
+        if source is not None:
+            titles[source_id] = source.title
+    return titles
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = ' '.join((text or '').strip().split('\n', 1)[0].split())
+    line = re.sub(r'^#+\s*', '', line)
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + '…'
+
+
+def from_answer(user: User, message_id: str) -> Note | None:
+    """A note holding a chat answer's Markdown, its citations kept as references to the passages."""
+    message = repos.messages.get(user, message_id)
+    if message is None:
+        return None
+    if message.role != 'assistant':
+        raise NoteError('Only answers can be saved as notes.')
+    if message.status == 'streaming' or not message.content.strip():
+        raise NoteError('Wait until the answer has finished, then save it.')
+    question = repos.messages.get(user, message.reply_to_id) if message.reply_to_id else None
+    rows = repos.messages.citations([message.id]).get(message.id, [])
+    titles = _source_titles(user, [row.source_id for row in rows])
+    refs = citation_refs(
+        {
+            'marker': row.marker,
+            'source_id': row.source_id,
+            'chunk_id': row.chunk_id,
+            'page': row.page,
+            'quote': row.quote,
+            'source_title': titles.get(row.source_id or '', ''),
+        }
+        for row in rows
+    )
+    title = _first_line(question.content) if question is not None else _first_line(message.content)
+    return create(user, message.notebook_id, title or 'Saved answer', message.content, kind='answer', citations=refs)
+
+
+def from_artifact(user: User, artifact_id: str) -> Note | None:
+    """A note from a finished studio artifact: a report keeps its citations; other kinds become Markdown."""
+    from aurenlm import export_doc  # imported here: export_doc reads the artifacts service, which is heavy
+
+    artifact = artifact_repo.get(user, artifact_id)
+    if artifact is None:
+        return None
+    if artifact.status != 'done' or artifact.data is None:
+        raise NoteError('This is not ready yet. Wait until it has finished, then save it.')
+    full = repos.notebooks.can_write(user, artifact.notebook_id)
+    body, cites = export_doc.artifact_markdown(artifact, full=full)
+    titles = _source_titles(user, [c.get('source_id') for c in cites])
+    for cite in cites:
+        cite['source_title'] = titles.get(cite.get('source_id') or '', '')
+    return create(
+        user,
+        artifact.notebook_id,
+        artifact.title or 'Saved report',
+        body,
+        kind='report',
+        citations=citation_refs(cites),
+    )
+
+
+# -- use as source ------------------------------------------------------------------------------------------------
+
+
+def source_text(note: Note) -> str:
+    """The note's text as a source: its citation markers become "(title, p. N)" so they do not clash with the
+    [n] numbers the chat gives passages."""
+    refs = {int(c['marker']): c for c in note.citations if isinstance(c, dict) and 'marker' in c}
+    if not refs:
+        return note.body
+
+    def replace(match: re.Match) -> str:
+        numbers = markers_in(match.group(1))
+        known = [refs[n] for n in numbers if n in refs]
+        if not known:
+            return match.group(0)
+        return '(' + '; '.join(f'{c.get("source_title") or "source"}, p. {c.get("page", 1)}' for c in known) + ')'
+
+    return MARKER.sub(replace, note.body)
+
+
+async def use_as_source(user: User, note_id: str) -> Source | None:
+    """Add the note to the notebook's sources (kind 'note'): indexed, citable and listed like any other source."""
+    note = note_repo.get(user, note_id)
+    if note is None:
+        return None
+    _check_writer(user, note.notebook_id)
+    if note_repo.source_exists(note.source_id):
+        existing = repos.sources.get(user, note.source_id)
+        name = f' as “{existing.title}”' if existing else ''
+        raise NoteError(f'This note is already a source{name}. Delete that source first to add the note again.')
+    if not note.body.strip():
+        raise NoteError('Write something in the note first, then use it as a source.')
+    try:
+        source = await sources.add_text(user, note.notebook_id, display_title(note), source_text(note), kind='note')
+    except sources.SourceError as e:
+        raise NoteError(str(e)) from None
+    note_repo.set_fields(note.id, source_id=source.id)
+    return source
+
+
+# -- versions of chat messages ------------------------------------------------------------------------------------
+
+
+def chat_versions(user: User, message_id: str) -> list[ChatMessage]:
+    """Every version of a message, oldest first: all answers to its question (regenerations), or for a question
+    every edit of it. The current one is the version whose `superseded_by` is None."""
+    message = repos.messages.get(user, message_id)
+    if message is None:
+        return []
+    if message.role == 'assistant':
+        return repos.messages.versions(user, message)
+    chain = [message]
+    # forwards: follow superseded_by to the current question
+    seen = {message.id}
+    current = message
+    while current.superseded_by and current.superseded_by not in seen:
+        following = repos.messages.get(user, current.superseded_by)
+        if following is None or following.role != 'user':
+            break
+        chain.append(following)
+        seen.add(following.id)
+        current = following
+    # backwards: the questions an edit replaced with this one
+    current = message
+    while True:
+        earlier = [m for m in note_repo.earlier_questions(message.notebook_id, current.id) if m.id not in seen]
+        if not earlier:
+            break
+        current = earlier[-1]
+        chain.insert(0, current)
+        seen.add(current.id)
+    return chain
+
+
+def edit_question(user: User, message_id: str, new_text: str, *, now: datetime | None = None) -> ChatMessage | None:
+    """Replace a sent question with an edited one, keeping the old question and its answers as earlier versions.
+
+    Answer it with `aurenlm.chat.ask(..., question_message=new)`. None when the message is not the user's.
+    """
+    message = repos.messages.get(user, message_id)
+    if message is None or message.role != 'user' or message.user_id != user.id:
+        return None
+    text = (new_text or '').strip()
+    if not text:
+        raise NoteError('Type a question first.')
+    if len(text) > MAX_QUESTION:
+        raise NoteError(f'Keep the question under {MAX_QUESTION:,} characters.')
+    if message.superseded_by is not None:
+        raise NoteError('This question was already edited. Edit its latest version instead.')
+    if text == message.content.strip():
+        raise NoteError('The question is unchanged. Change it, or press Regenerate to ask it again.')
+    return note_repo.replace_question(message.id, text, user.id, now or utcnow())

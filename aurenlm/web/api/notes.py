@@ -1,0 +1,168 @@
+"""/notes and /notebooks/{id}/export: notes with their versions, and whole-notebook exports as attachments."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from aurenlm import export, notes, repos
+from aurenlm.models import Note
+from aurenlm.web.api import pagination
+from aurenlm.web.api.deps import Caller, Reader, Writer
+from aurenlm.web.api.errors import ApiError, responses
+from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from aurenlm.web.api.schemas import UtcDatetime
+from aurenlm.web.files import attachment_headers
+
+router = APIRouter(tags=['notes'])
+MAX_BODY = 200_000
+
+
+class NoteIn(BaseModel):
+    title: str = Field(default='', max_length=300)
+    body: str = Field(default='', max_length=MAX_BODY)
+
+
+class NotePatch(BaseModel):
+    title: str | None = Field(default=None, max_length=300)
+    body: str | None = Field(default=None, max_length=MAX_BODY)
+
+
+class NoteOut(BaseModel):
+    id: str
+    notebook_id: str
+    title: str
+    body: str
+    kind: str
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class VersionOut(BaseModel):
+    id: str
+    created_at: UtcDatetime
+    title: str
+    body: str
+
+
+class NotePage(Page[NoteOut]):
+    pass
+
+
+class VersionPage(Page[VersionOut]):
+    pass
+
+
+def _out(note: Note) -> NoteOut:
+    return NoteOut(
+        id=note.id,
+        notebook_id=note.notebook_id,
+        title=note.title,
+        body=note.body,
+        kind=note.kind,
+        created_at=note.created_at,
+        updated_at=note.updated_at,
+    )
+
+
+def _note(caller: Caller, note_id: str) -> Note:
+    note = notes.get(caller.user, note_id)
+    if note is None:
+        raise ApiError(404, 'not_found', 'No such note. List them with GET /api/v1/notebooks/{id}/notes.')
+    return note
+
+
+def _notebook_exists(caller: Caller, notebook_id: str) -> None:
+    if repos.notebooks.get(caller.user, notebook_id) is None:
+        raise ApiError(404, 'not_found', 'No such notebook. List yours with GET /api/v1/notebooks.')
+
+
+def _refused(e: Exception) -> ApiError:
+    status = 403 if 'cannot' in str(e).lower() or 'view' in str(e).lower() else 422
+    return ApiError(status, 'forbidden' if status == 403 else 'invalid', str(e))
+
+
+@router.get('/notebooks/{notebook_id}/notes', summary='List notes, most recently changed first')
+def list_notes(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> NotePage:
+    _notebook_exists(caller, notebook_id)
+    rows = notes.list_notes(caller.user, notebook_id, limit=limit + 1, before=pagination.decode(cursor))
+    page, next_cursor = pagination.cut(rows, limit, lambda n: (n.updated_at, n.id))
+    return NotePage(items=[_out(n) for n in page], next_cursor=next_cursor)
+
+
+@router.post('/notebooks/{notebook_id}/notes', status_code=201, summary='Create a note', responses=responses(403))
+def create_note(notebook_id: str, body: NoteIn, caller: Writer) -> NoteOut:
+    _notebook_exists(caller, notebook_id)
+    try:
+        note = notes.create(caller.user, notebook_id, body.title, body.body)
+    except ValueError as e:
+        raise _refused(e) from None
+    if note is None:
+        raise ApiError(404, 'not_found', 'No such notebook.')
+    return _out(note)
+
+
+@router.get('/notes/{note_id}', summary='Read a note')
+def read_note(note_id: str, caller: Reader) -> NoteOut:
+    return _out(_note(caller, note_id))
+
+
+@router.patch('/notes/{note_id}', summary='Change a note; every change is a new version', responses=responses(403))
+def update_note(note_id: str, body: NotePatch, caller: Writer) -> NoteOut:
+    _note(caller, note_id)
+    try:
+        note = notes.update(caller.user, note_id, title=body.title, body=body.body)
+    except ValueError as e:
+        raise _refused(e) from None
+    if note is None:
+        raise ApiError(404, 'not_found', 'No such note.')
+    return _out(note)
+
+
+@router.delete('/notes/{note_id}', status_code=204, summary='Delete a note', responses=responses(403))
+def delete_note(note_id: str, caller: Writer) -> Response:
+    _note(caller, note_id)
+    try:
+        notes.delete(caller.user, note_id)
+    except ValueError as e:
+        raise _refused(e) from None
+    return Response(status_code=204)
+
+
+@router.get('/notes/{note_id}/versions', summary='List the versions of a note, newest first')
+def list_versions(note_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> VersionPage:
+    _note(caller, note_id)
+    rows = notes.versions(caller.user, note_id, limit=limit + 1, before=pagination.decode(cursor))
+    page, next_cursor = pagination.cut(rows, limit, lambda v: (v.created_at, v.id))
+    return VersionPage(
+        items=[VersionOut(id=v.id, created_at=v.created_at, title=v.title, body=v.body) for v in page],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    '/notebooks/{notebook_id}/export',
+    summary='Export the notebook as Markdown, JSON (importable) or PDF',
+    response_class=Response,
+    responses={
+        200: {
+            'description': 'An attachment',
+            'content': {
+                'text/markdown': {'schema': {'type': 'string'}},
+                'application/json': {'schema': {'type': 'object'}},
+                'application/pdf': {'schema': {'type': 'string', 'format': 'binary'}},
+            },
+        },
+        **responses(404, 422),
+    },
+)
+async def export_notebook(notebook_id: str, caller: Reader, format: Literal['md', 'json', 'pdf'] = 'md') -> Response:  # noqa: A002
+    try:
+        exported = await export.export_notebook(caller.user, notebook_id, format)
+    except export.ExportError as e:
+        raise ApiError(422, 'invalid', str(e)) from None
+    if exported is None:
+        raise ApiError(404, 'not_found', 'No such notebook. List yours with GET /api/v1/notebooks.')
+    return Response(exported.content, media_type=exported.media_type, headers=attachment_headers(exported.filename))

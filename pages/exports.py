@@ -1,0 +1,63 @@
+"""Authenticated export downloads for the browser (the session cookie, not API tokens): Markdown, JSON or PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from nicegui import app
+
+from aurenlm import export
+from aurenlm.models import User
+from aurenlm.security import sessions
+from aurenlm.web.files import attachment_headers
+
+router = APIRouter(include_in_schema=False)
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {'error': {'code': code, 'message': message}},
+        status_code=status,
+        headers={'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store'},
+    )
+
+
+async def _serve(fmt: str, make: Callable[[User, str], Awaitable[export.Exported | None]]) -> Response:
+    user = sessions.resolve(app.storage.user.get('session'))
+    if user is None:
+        return _error(401, 'unauthorized', 'Sign in first, then export again.')
+    try:
+        exported = await make(user, export.check_format(fmt))
+    except export.ExportError as e:
+        return _error(400, 'bad_request', str(e))
+    if exported is None:  # missing, or somebody else's: the same answer
+        return _error(404, 'not_found', 'Nothing to export here. It may have been deleted, or it is not yours.')
+    return Response(exported.content, media_type=exported.media_type, headers=attachment_headers(exported.filename))
+
+
+@router.get('/export/notebook/{notebook_id}')
+async def export_notebook(notebook_id: str, format: str = 'md') -> Response:
+    return await _serve(format, lambda user, fmt: export.export_notebook(user, notebook_id, fmt))
+
+
+@router.get('/export/note/{note_id}')
+async def export_note(note_id: str, format: str = 'md') -> Response:
+    return await _serve(format, lambda user, fmt: export.export_note(user, note_id, fmt))
+
+
+@router.get('/export/chat/{notebook_id}')
+async def export_chat(notebook_id: str, format: str = 'md') -> Response:
+    return await _serve(format, lambda user, fmt: export.export_chat(user, notebook_id, fmt))
+
+
+@router.get('/export/artifact/{artifact_id}')
+async def export_artifact(artifact_id: str, format: str = 'md') -> Response:
+    return await _serve(format, lambda user, fmt: export.export_artifact(user, artifact_id, fmt))
+
+
+def install() -> None:
+    """Include the routes once (main.py does this; tests call it when they run before main.py has them)."""
+    if not any(getattr(route, 'path', '') == '/export/notebook/{notebook_id}' for route in app.routes):
+        app.include_router(router)
