@@ -20,7 +20,7 @@ from aurenlm.log import new_request_id, request_id_var, setup_logging
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
 from aurenlm.web import api, health
 from aurenlm.web.request_id import RequestIdMiddleware
-from pages import downloads
+from pages import downloads, exports
 
 ROOT = Path(__file__).resolve().parent
 
@@ -141,6 +141,7 @@ def build(settings: Settings) -> None:
     install_worker()
     app.include_router(health.router)
     app.include_router(downloads.router)
+    app.include_router(exports.router)
     api.mount(app)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page

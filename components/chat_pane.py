@@ -7,12 +7,14 @@ import time
 
 from nicegui import background_tasks, ui
 
-from aurenlm import chat, repos
+from aurenlm import chat, notes, repos
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage
 from components import dialogs
+from components.history_dialog import VersionStepper, edit_question
 from components.markdown_view import CiteInfo, MarkdownView
 from components.notebook_state import NotebookState
+from components.notes_pane import save_answer_as_note
 from components.timefmt import clock
 
 PAGE = 30
@@ -44,7 +46,12 @@ class AnswerBubble:
                 ui.button(icon='refresh', on_click=self.regenerate).props(
                     'flat round dense size=sm aria-label="Regenerate answer"'
                 ).tooltip('Regenerate').mark('regenerate')
+                ui.button(icon='note_add', on_click=self.save_as_note).props(
+                    'flat round dense size=sm aria-label="Save as note"'
+                ).tooltip('Save as note').mark('save-as-note')
+                self.versions = ui.row().classes('items-center gap-0')
         self.show_status()
+        self.show_versions()
 
     def show_status(self) -> None:
         message = self.message
@@ -61,6 +68,25 @@ class AnswerBubble:
                 ui.button('Retry', icon='refresh', on_click=self.regenerate).props('flat dense size=sm').mark(
                     'retry-answer'
                 )
+
+    def show_versions(self) -> None:
+        """'‹ 2 / 3 ›' when the question was answered more than once (Regenerate keeps earlier answers)."""
+        self.versions.clear()
+        if self.message.status == 'streaming':
+            return
+        versions = notes.chat_versions(self.pane.state.user, self.message.id)
+        if len(versions) > 1:
+            with self.versions:
+                VersionStepper(versions, self.message.id, on_show=self.show_version)
+
+    def show_version(self, message: ChatMessage) -> None:
+        cites = self.pane.cites_of([message.id]).get(message.id, {})
+        self.message = message
+        self.view.finish(message.content, cites)
+        self.show_status()
+
+    def save_as_note(self) -> None:
+        save_answer_as_note(self.pane.state, self.message.id)
 
     def open_cite(self, marker: int) -> None:
         cite = self.view.cites.get(marker)
@@ -142,14 +168,14 @@ class ChatPane:
             return
         if self.oldest is None or at_top:
             self.oldest = (messages[0].created_at, messages[0].id)
-        cites = self._cites([m.id for m in messages if m.role == 'assistant'])
+        cites = self.cites_of([m.id for m in messages if m.role == 'assistant'])
         with self.messages:
             built = [self._bubble(m, cites.get(m.id, {})) for m in messages]
         if at_top:
             for index, element in enumerate(built):
                 element.move(self.messages, target_index=index)
 
-    def _cites(self, message_ids: list[str]) -> dict[str, dict[int, CiteInfo]]:
+    def cites_of(self, message_ids: list[str]) -> dict[str, dict[int, CiteInfo]]:
         titles: dict[str, str] = {}
         out: dict[str, dict[int, CiteInfo]] = {}
         for message_id, rows in repos.messages.citations(message_ids).items():
@@ -170,11 +196,30 @@ class ChatPane:
 
     def _bubble(self, message: ChatMessage, cites: dict[int, CiteInfo]) -> ui.element:
         if message.role == 'user':
-            return self._question(message.content).root
+            return self._question(message.content, message).root
         return AnswerBubble(self, message, cites).root
 
-    def _question(self, text: str) -> QuestionBubble:
-        return QuestionBubble(text)
+    def _question(self, text: str, message: ChatMessage | None = None) -> QuestionBubble:
+        return QuestionBubble(text, message, on_edit=self.edit)
+
+    async def edit(self, bubble: QuestionBubble) -> None:
+        """Edit a sent question: the earlier one and its answer stay as versions, and the new one is asked."""
+        if bubble.message is None or (self.task is not None and not self.task.done()):
+            return
+        edited = await edit_question(self.state, bubble.message)
+        if edited is None:
+            return
+        self.load_latest()
+        with self.messages:
+            pending = self._question(edited.content, edited)
+        events = chat.ask(
+            self.state.user,
+            self.state.notebook,
+            edited.content,
+            source_ids=self.state.selected_ready_ids(),
+            question_message=edited,
+        )
+        self._run(events, pending)
 
     def show_suggestions(self) -> None:
         self.suggestions.clear()
@@ -244,6 +289,9 @@ class ChatPane:
             with self.messages:
                 pending = self._question(question)
             self.empty.clear()
+        self._run(events, pending)
+
+    def _run(self, events, pending: QuestionBubble | None) -> None:
         self.scroll_down()
         self.task = background_tasks.create(self._stream(events, pending), name='chat-answer')
         self._busy(True)
@@ -255,6 +303,8 @@ class ChatPane:
         try:
             async for event in events:
                 if isinstance(event, chat.Started):
+                    if pending is not None:
+                        pending.sent(event.question)
                     with self.messages:
                         answer = AnswerBubble(self, event.answer, cites_from_passages(event.passages))
                     self.scroll_down()
@@ -269,9 +319,10 @@ class ChatPane:
                 elif isinstance(event, chat.Done | chat.Failed) and answer is not None:
                     answer.message = event.message
                     answer.typing.visible = False
-                    cites = self._cites([event.message.id]).get(event.message.id, {})
+                    cites = self.cites_of([event.message.id]).get(event.message.id, {})
                     answer.view.finish(event.message.content, cites)
                     answer.show_status()
+                    answer.show_versions()
                     self.scroll_down()
         except chat.ChatError as e:
             if pending is not None:
@@ -315,14 +366,25 @@ class ChatPane:
 class QuestionBubble:
     """The person's message, shown at once; marked failed with Retry when it could not be sent."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str, message: ChatMessage | None = None, on_edit=None) -> None:
+        self.text, self.message, self.on_edit = text, message, on_edit
         with ui.column().classes('w-full items-end gap-1') as self.root:
-            ui.label(text).classes(
-                'max-w-[85%] whitespace-pre-wrap break-words rounded-2xl px-4 py-2 bg-indigo-50 text-slate-800 '
-                'auren-question'
-            ).mark('question')
+            with ui.row().classes('items-center no-wrap gap-1 max-w-[85%] auren-question-row'):
+                self.edit_button = (
+                    ui.button(icon='edit', on_click=lambda: self.on_edit(self) if self.on_edit else None)
+                    .props('flat round dense size=sm aria-label="Edit question"')
+                    .classes('text-slate-400')
+                    .mark('edit-question')
+                )
+                ui.label(text).classes(
+                    'whitespace-pre-wrap break-words rounded-2xl px-4 py-2 bg-indigo-50 text-slate-800 auren-question'
+                ).mark('question')
             self.status = ui.row().classes('items-center gap-1 text-xs')
+        self.edit_button.visible = message is not None and on_edit is not None
+
+    def sent(self, message: ChatMessage) -> None:
+        self.message = message
+        self.edit_button.visible = self.on_edit is not None
 
     def fail(self, reason: str, retry) -> None:
         with self.status:

@@ -1,4 +1,4 @@
-"""A notebook: Sources | Chat | Studio."""
+"""A notebook: Sources | Chat | Studio and Notes, with the export menu."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from aurenlm.llm import get_provider
 from aurenlm.repos.notebooks import NotebookError
 from components import frame
 from components.chat_pane import ChatPane
-from components.export_menu import ExportMenu  # TEMPORARY (notes/export wiring, issue 6)
+from components.export_menu import ExportMenu
 from components.notebook_state import NotebookState
-from components.notes_pane import NotesPane  # TEMPORARY (notes/export wiring, issue 6)
+from components.notes_pane import NotesPane
 from components.source_viewer import SourceViewer
 from components.sources_pane import SourcesPane
 from components.studio_pane import StudioPane
-from pages import exports  # TEMPORARY (notes/export wiring, issue 6): main.py should include exports.router
 from pages.guard import current_user
-
-exports.install()  # TEMPORARY (notes/export wiring, issue 6)
 
 
 @ui.page('/notebook/{notebook_id}')
@@ -47,7 +44,7 @@ def notebook_page(notebook_id: str) -> None:
         SourcesPane(state)
     with workspace.center:
         ChatPane(state)
-    with workspace.right:  # TEMPORARY tabs (notes/export wiring, issue 6)
+    with workspace.right:
         with ui.row().classes('w-full items-center no-wrap gap-0 pr-1 border-b'):
             with ui.tabs().props('dense no-caps inline-label').classes('flex-grow') as tabs:
                 studio_tab = ui.tab('Studio', icon='auto_awesome')

@@ -96,3 +96,21 @@ def test_chip_attributes_are_escaped() -> None:
     assert 'data-tip="Evil &quot;title&quot; &lt;b&gt;' in html
     assert '<b>' not in html
     assert 'auren-cite-missing">9<' in html
+
+
+async def test_regenerate_keeps_versions_and_edit_asks_again(user: User) -> None:
+    ann, notebook, _ = await open_notebook(user, 'gpl-3.txt')
+    user.find(marker='message').type('What is copyleft?')
+    user.find(marker='send').click()
+    await user.should_see(marker='answer-time', retries=100)
+    user.find(marker='regenerate').click()
+    await user.should_see('2 / 2', retries=100)
+    user.find(marker='edit-question').click()
+    await user.should_see(marker='edit-question-input')
+    user.find(marker='edit-question-input').clear().type('Who may distribute copies?')
+    user.find(marker='edit-question-ok').click()
+    await user.should_see('Who may distribute copies?')
+    await user.should_see(marker='answer-time', retries=100)
+    await user.should_not_see('What is copyleft?')
+    current = repos.messages.page(ann, notebook.id)
+    assert [m.content for m in current if m.role == 'user'] == ['Who may distribute copies?']
