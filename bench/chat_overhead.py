@@ -356,7 +356,10 @@ async def breakdown(user, notebook, questions: list[str], source_ids: list[str])
         elif hasattr(retrieval, '_passages'):
             add('  _passages (chunk rows, merge, budget)', ms(retrieval._passages, ids, retrieval.TOKEN_BUDGET)[0])
         add('notebooks.get', ms(repos.notebooks.get, user, notebook.id)[0])
-        add('sources.get x 50 (ready check)', ms(lambda: [repos.sources.get(user, sid) for sid in source_ids])[0])
+        if hasattr(repos.sources, 'ready_ids'):  # the one-query ready check, once chat uses it
+            add('sources.ready_ids (ready check)', ms(repos.sources.ready_ids, user, notebook.id, source_ids)[0])
+        else:
+            add('sources.get x 50 (ready check)', ms(lambda: [repos.sources.get(user, sid) for sid in source_ids])[0])
         elapsed, asked = ms(repos.messages.add, notebook.id, role='user', content=question, user_id=user.id)
         add('messages.add (question)', elapsed)
         elapsed, answer = ms(

@@ -187,6 +187,7 @@ def main() -> None:
         help="passed to bench/stream_server.py to try a fix, e.g. --server-arg=--no-scroll (not the app's way)",
     )
     args = parser.parse_args()
+    benchkit.quiet_logs()
     bench_started = time.perf_counter()
     print(f'load average at start: {" ".join(f"{x:.2f}" for x in os.getloadavg())}')
     text, cites = make_answer()

@@ -7,11 +7,12 @@
 measures the app's way; bench/stream_cpu.py passes them through with --server-arg.)
 
 `/?mode=...` builds the answer element; its Start button streams the answer's tokens into it at the given rate,
-on the page's own client, the way components/chat_pane.py does (same throttle constant, same MarkdownView calls,
-a scroll to the bottom after each update, `finish()` at the end). When the answer is complete the server appends
-one JSON line to the results file with the CPU time the whole process spent (time.process_time: every thread) and
-shows `done` on the page. With --profile, each stream runs under cProfile (the event loop's thread: the element
-updates, the markdown rendering and the outbox that sends them) and the stats go to DIR/stream-<mode>.prof.
+on the page's own client, the way components/chat_pane.py does: its throttle, its scroll policy (a scroll after
+every update unless it defines SCROLL_EVERY_S), the same MarkdownView calls, `finish()` at the end. When the answer
+is complete the server appends one JSON line to the results file with the CPU time the whole process spent
+(time.process_time: every thread) and shows `done` on the page. With --profile, each stream runs under cProfile
+(the event loop's thread: the element updates, the markdown rendering and the outbox that sends them) and the stats
+go to DIR/stream-<mode>.prof.
 
 Modes:
 - app: MarkdownView.stream_to() at most every FLUSH_EVERY_S (chat_pane's throttle), finished blocks frozen
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from nicegui import app, background_tasks, ui  # noqa: E402
 
-from components.chat_pane import FLUSH_EVERY_S  # noqa: E402
+from components import chat_pane  # noqa: E402
 from components.markdown_view import CiteInfo, MarkdownView  # noqa: E402
 
 _BLOCK_EDGE = re.compile(r'^(?:```|~~~)|\n\s*\n', re.M)
@@ -183,9 +184,14 @@ def main() -> None:
     parser.add_argument('--results', required=True)
     parser.add_argument('--rate', type=float, default=50.0, help='tokens per second')
     parser.add_argument('--profile', default='')
-    parser.add_argument('--flush-s', type=float, default=FLUSH_EVERY_S, help="throttle (default: chat_pane's)")
+    parser.add_argument('--flush-s', type=float, default=chat_pane.FLUSH_EVERY_S, help="throttle (chat_pane's)")
     parser.add_argument('--no-scroll', action='store_true', help='no scroll_to after each update')
-    parser.add_argument('--scroll-every', type=float, default=0.0, help='scroll_to at most this often (seconds)')
+    parser.add_argument(
+        '--scroll-every',
+        type=float,
+        default=getattr(chat_pane, 'SCROLL_EVERY_S', 0.0),  # chat_pane scrolls after every update unless it says
+        help='scroll_to at most this often (seconds)',
+    )
     parser.add_argument('--one-pass-split', action='store_true', help='the proposed stream_to / split_finished')
     parser.add_argument('--uvicorn', action='append', default=[], help='name=json-value for uvicorn.Config')
     args = parser.parse_args()
