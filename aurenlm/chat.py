@@ -74,7 +74,7 @@ async def ask(
         raise ChatError('Type a question first.')
     if repos.notebooks.get(user, notebook.id) is None:
         raise ChatError('This notebook is not available.')
-    ready = [sid for sid in source_ids if (s := repos.sources.get(user, sid)) is not None and s.status == 'ready']
+    ready = repos.sources.ready_ids(user, notebook.id, source_ids)
     if not ready:
         raise ChatError(NO_SOURCES)
     check_rate(user)

@@ -10,10 +10,10 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import func
 from sqlmodel import select
 
 from aurenlm import db, embeddings
@@ -33,39 +33,42 @@ _indexes = IndexCache()  # process-wide cache of search data (not UI state): sha
 @dataclass(frozen=True)
 class SourceStamp:
     source_id: str
-    chunks: int
-    last_chunk_id: int
-    model: str | None
+    updated_at: datetime
 
 
 def _stamps(notebook_id: str) -> tuple[SourceStamp, ...]:
-    """One row per source with chunks: changes whenever a source is added, re-indexed or deleted."""
+    """One row per ready source. Its `updated_at` moves whenever its chunks or their embeddings are rewritten
+    (sources.process updates the row after every stage), so a question reads ~50 rows here, not every chunk."""
+    with db.session() as s:
+        rows = s.exec(
+            select(Source.id, Source.updated_at).where(Source.notebook_id == notebook_id, Source.status == 'ready')
+        ).all()
+    return tuple(sorted((SourceStamp(sid, updated) for sid, updated in rows), key=lambda s: s.source_id))
+
+
+def _load_chunks(source_id: str) -> tuple[list[IndexedChunk], str | None]:
+    """The source's chunks for the index, and the model that embedded them."""
     with db.session() as s:
         rows = s.exec(
             select(
-                SourceChunk.source_id,
-                func.count(SourceChunk.id),
-                func.max(SourceChunk.id),
-                func.max(SourceChunk.embedding_model),
+                SourceChunk.id,
+                SourceChunk.page,
+                SourceChunk.heading,
+                SourceChunk.text,
+                SourceChunk.embedding,
+                SourceChunk.embedding_model,
             )
-            .where(SourceChunk.notebook_id == notebook_id)
-            .group_by(SourceChunk.source_id)
-        ).all()
-    return tuple(sorted((SourceStamp(sid, n, last, model) for sid, n, last, model in rows), key=lambda s: s.source_id))
-
-
-def _load_chunks(source_id: str) -> list[IndexedChunk]:
-    with db.session() as s:
-        rows = s.exec(
-            select(SourceChunk.id, SourceChunk.page, SourceChunk.heading, SourceChunk.text, SourceChunk.embedding)
             .where(SourceChunk.source_id == source_id)
             .order_by(SourceChunk.ordinal)
         ).all()
     chunks = []
-    for chunk_id, page, heading, text, blob in rows:
+    models: Counter[str] = Counter()
+    for chunk_id, page, heading, text, blob, model in rows:
         vector = np.frombuffer(blob, dtype='<f4').astype(np.float32) if blob else None
         chunks.append(IndexedChunk(chunk_id, source_id, page, heading, text, vector))
-    return chunks
+        if model:
+            models[model] += 1
+    return chunks, (models.most_common(1)[0][0] if models else None)
 
 
 def notebook_index(notebook_id: str) -> tuple[NotebookIndex, tuple[SourceStamp, ...]]:
@@ -75,14 +78,18 @@ def notebook_index(notebook_id: str) -> tuple[NotebookIndex, tuple[SourceStamp, 
     def build(stale: NotebookIndex | None) -> NotebookIndex:
         index = stale or NotebookIndex()
         old = getattr(index, 'stamps', {})
+        models = dict(getattr(index, 'models', {}))
         wanted = {stamp.source_id: stamp for stamp in stamps}
         for source_id in list(index.source_ids):
             if source_id not in wanted:
                 index.remove_source(source_id)
+                models.pop(source_id, None)
         for source_id, stamp in wanted.items():
             if old.get(source_id) != stamp:
-                index.add_source(source_id, _load_chunks(source_id))
+                chunks, models[source_id] = _load_chunks(source_id)
+                index.add_source(source_id, chunks)
         index.stamps = wanted  # type: ignore[attr-defined]
+        index.models = models  # type: ignore[attr-defined]
         return index
 
     return _indexes.get(notebook_id, stamps, build), stamps
@@ -92,8 +99,9 @@ def forget(notebook_id: str) -> None:
     _indexes.invalidate(notebook_id)
 
 
-def _model_of(stamps: tuple[SourceStamp, ...], source_ids: set[str]) -> str:
-    models = Counter(s.model for s in stamps if s.source_id in source_ids and s.model)
+def _model_of(index: NotebookIndex, source_ids: set[str]) -> str:
+    by_source: dict[str, str | None] = getattr(index, 'models', {})
+    models = Counter(model for source_id, model in by_source.items() if source_id in source_ids and model)
     return models.most_common(1)[0][0] if models else embeddings.OFFLINE_MODEL
 
 
@@ -103,9 +111,9 @@ async def best_passages(
     """The passages that best answer `question` from the selected sources, numbered [1]..[n] for the prompt."""
     if not source_ids or not question.strip():
         return []
-    index, stamps = await asyncio.to_thread(notebook_index, notebook_id)
+    index, _ = await asyncio.to_thread(notebook_index, notebook_id)
     selected = set(source_ids)
-    model = _model_of(stamps, selected)
+    model = _model_of(index, selected)
     prepared = await asyncio.to_thread(prepare, question, embeddings.related_words)
     vector = await query_vector(model, prepared.embed_text or question)
     spans = await asyncio.to_thread(

@@ -19,6 +19,7 @@ from components.timefmt import clock
 
 PAGE = 30
 FLUSH_EVERY_S = 0.1  # at most ~10 updates per second while an answer streams
+SCROLL_EVERY_S = 1.0  # each scroll is a message of its own: follow a streaming answer once a second
 
 
 def cites_from_passages(passages: list[Passage]) -> dict[int, CiteInfo]:
@@ -299,7 +300,7 @@ class ChatPane:
     async def _stream(self, events, pending: QuestionBubble | None) -> None:
         answer: AnswerBubble | None = None
         parts: list[str] = []
-        last_flush = 0.0
+        last_flush = last_scroll = 0.0
         try:
             async for event in events:
                 if isinstance(event, chat.Started):
@@ -315,7 +316,9 @@ class ChatPane:
                         last_flush = now
                         answer.typing.visible = False
                         answer.view.stream_to(''.join(parts))
-                        self.scroll_down()
+                        if now - last_scroll >= SCROLL_EVERY_S:
+                            last_scroll = now
+                            self.scroll_down()
                 elif isinstance(event, chat.Done | chat.Failed) and answer is not None:
                     answer.message = event.message
                     answer.typing.visible = False

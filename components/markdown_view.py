@@ -87,14 +87,17 @@ def render(text: str, cites: dict[int, CiteInfo] | None = None) -> str:
     return renderer(cites or {}).render(text)
 
 
-_FENCE = re.compile(r'^(```|~~~)', re.M)
+_BLOCK_EDGE = re.compile(r'^(?:```|~~~)|\n\s*\n', re.M)  # a fence line, or a blank line
 
 
 def split_finished(text: str) -> int:
-    """Where the finished blocks end: the last blank line that is not inside an open code fence."""
-    cut = 0
-    for match in re.finditer(r'\n\s*\n', text):
-        if len(_FENCE.findall(text[: match.start()])) % 2 == 0:
+    """Where the finished blocks end: the last blank line that is not inside an open code fence. One pass: fences
+    are counted as they come, not re-counted from the start for every blank line."""
+    cut = fences = 0
+    for match in _BLOCK_EDGE.finditer(text):
+        if match.group()[0] in '`~':
+            fences += 1
+        elif fences % 2 == 0:
             cut = match.end()
     return cut
 
@@ -132,7 +135,8 @@ class MarkdownView:
     def stream_to(self, text: str) -> None:
         """Show `text` (the answer so far): freeze new finished blocks, re-render only the open one."""
         self._text = text
-        cut = split_finished(text)
+        # the frozen blocks end outside any fence, so only the text after them needs scanning
+        cut = self._frozen_upto + split_finished(text[self._frozen_upto :])
         if cut > self._frozen_upto:
             with self.frozen:
                 self._html(self.md.render(text[self._frozen_upto : cut]))

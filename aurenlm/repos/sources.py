@@ -41,6 +41,24 @@ def get(user: User, source_id: str) -> Source | None:
         return s.exec(select(Source).where(Source.id == source_id, Source.notebook_id.in_(_member_of(user)))).first()
 
 
+def ready_ids(user: User, notebook_id: str, source_ids: list[str]) -> list[str]:
+    """Which of these sources are ready in this notebook, in the order given: one query, no JSON columns loaded."""
+    if not source_ids:
+        return []
+    with db.session() as s:
+        found = set(
+            s.exec(
+                select(Source.id).where(
+                    Source.id.in_(source_ids),
+                    Source.notebook_id == notebook_id,
+                    Source.notebook_id.in_(_member_of(user)),
+                    Source.status == 'ready',
+                )
+            )
+        )
+    return [sid for sid in source_ids if sid in found]
+
+
 def count_in(notebook_id: str) -> int:
     with db.session() as s:
         return s.exec(select(func.count(Source.id)).where(Source.notebook_id == notebook_id)).one()
