@@ -29,7 +29,7 @@ TMP = Path(tempfile.mkdtemp(prefix='aurenlm-bench-'))
 os.environ.update(
     DATA_DIR=str(TMP / 'data'),
     DATABASE_URL=f'sqlite:///{TMP / "bench.db"}',
-    SECRET_KEY='bench-secret-' + 'x' * 40,
+    SECRET_KEY=secrets.token_urlsafe(48),  # a throwaway key per run, never a literal
     LOG_LEVEL='WARNING',
     ENVIRONMENT='development',
 )
