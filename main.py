@@ -122,7 +122,8 @@ def install_error_pages() -> None:
 
 def install_worker() -> None:
     """The job worker lives as long as the server; leftovers from a crash are swept at start."""
-    from aurenlm import artifacts, jobs, sources  # noqa: F401 - importing registers their job handlers
+    from aurenlm import jobs  # noqa: F401 - importing registers their job handlers
+    from aurenlm.sources import service as sources
 
     worker = jobs.Worker()
 

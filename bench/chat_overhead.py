@@ -12,7 +12,7 @@ renormalised, so all 83k chunks carry a distinct 256-d vector with the offline m
 would take ~2 minutes and change nothing measured here: search cost does not depend on vector values). The database
 is cached as bench/out/chat-50x500k.db; runs only add and then delete chat messages.
 
-A turn is driven through `aurenlm.chat.ask` (what the chat pane calls) against the fake Gemini server from
+A turn is driven through `aurenlm.chat.service.ask` (what the chat pane calls) against the fake Gemini server from
 tests/fakes, scripted to hold its first token for FIRST_TOKEN_DELAY_S. The fake runs in this process, so its own
 pause is timed from inside its handler with the same clock, and
 
@@ -64,11 +64,12 @@ def build_notebook(path: Path) -> dict:
     from sqlalchemy import text, update
     from textgen import TextGen
 
-    from aurenlm import db, embeddings
+    from aurenlm import db
     from aurenlm.ingest import Extracted, Heading, Page, chunk_pages
     from aurenlm.ingest.document import outline_from_pages
     from aurenlm.models import Source, SourceChunk
-    from aurenlm.sources import _store_text
+    from aurenlm.search import embeddings
+    from aurenlm.sources.service import _store_text
 
     started = time.perf_counter()
     benchkit.use_database(f'sqlite:///{path}')
@@ -268,7 +269,7 @@ class Turn:
 
 
 async def one_turn(user, notebook, question: str, source_ids: list[str], gemini, reply_cls, times: FakeTimes) -> Turn:
-    from aurenlm import chat
+    from aurenlm.chat import service as chat
 
     gemini.script(
         reply_cls(text='The sources cover this [1]. They add a detail [2].', first_token_delay=FIRST_TOKEN_DELAY_S)
@@ -308,8 +309,10 @@ async def one_turn(user, notebook, question: str, source_ids: list[str], gemini,
 
 
 async def breakdown(user, notebook, questions: list[str], source_ids: list[str]) -> dict[str, list[float]]:
-    from aurenlm import embeddings, prompts, repos, retrieval
-    from aurenlm.query import prepare
+    from aurenlm import repos
+    from aurenlm.chat import prompts
+    from aurenlm.search import embeddings, retrieval
+    from aurenlm.text.query import prepare
 
     def ms(fn, *args, **kwargs):
         t = time.perf_counter()
@@ -404,8 +407,9 @@ def apply_proposed_fixes() -> None:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from aurenlm import db, repos, retrieval
+    from aurenlm import db, repos
     from aurenlm.models import NotebookMember, Source, SourceChunk
+    from aurenlm.search import retrieval
 
     models: dict[tuple, str | None] = {}  # the model of a source version, read once (the index would keep it)
 
@@ -465,7 +469,8 @@ class Result:
 
 
 async def measure(label: str, meta: dict, gemini, reply_cls, times: FakeTimes, questions: list[str]) -> Result:
-    from aurenlm import repos, retrieval
+    from aurenlm import repos
+    from aurenlm.search import retrieval
 
     user = repos.users.by_email(meta['user_email'])
     notebook = repos.notebooks.get(user, meta['notebook_id'])

@@ -5,9 +5,9 @@
 
 Inputs: a generated 500-page text PDF (weasyprint; chapters, sections, paragraphs, lists and code, page numbers in
 the footer; cached as bench/out/ingest-500p.pdf) and the real PDFs in tests/data. The app's path is the one
-`aurenlm.sources.process` runs for a PDF: `extract` (pypdfium2, in a worker thread, forking page-range readers for
-long documents) -> `check_word_limit` -> `chunk_pages` -> `_store_text` (pages + chunks, FTS5 triggers or the
-PostgreSQL tsvector/GIN index, one commit). Embeddings (`embed_source`) and the offline source guide are separate
+`aurenlm.sources.service.process` runs for a PDF: `extract` (pypdfium2, in a worker thread, forking page-range
+readers for long documents) -> `check_word_limit` -> `chunk_pages` -> `_store_text` (pages + chunks, FTS5 triggers or
+the PostgreSQL tsvector/GIN index, one commit). Embeddings (`embed_source`) and the offline source guide are separate
 stages and reported separately; so is one whole job (upload -> door checks -> claimed job -> ready). Baselines:
 pdfplumber and pypdf extracting text page by page, nothing else.
 
@@ -198,7 +198,7 @@ async def app_ingest(source, path: Path) -> AppRun:
     from aurenlm.ingest import chunk_pages
     from aurenlm.ingest.checks import check_word_limit
     from aurenlm.ingest.extract import extract
-    from aurenlm.sources import _store_text
+    from aurenlm.sources.service import _store_text
 
     cpu0 = _cpu()
     t0 = time.perf_counter()
@@ -220,10 +220,11 @@ def _cpu() -> float:
 
 async def app_later_stages(source, path: Path, figures: AppFigures) -> None:
     """Embeddings (computing them alone, then `embed_source`: compute + store) and the offline source guide."""
-    from aurenlm import guide, repos
+    from aurenlm import repos
     from aurenlm.ingest.extract import extract
-    from aurenlm.passage_vectors import embed_passages
-    from aurenlm.sources import embed_source
+    from aurenlm.search.vectors import embed_passages
+    from aurenlm.sources import guide
+    from aurenlm.sources.service import embed_source
 
     chunks = repos.sources.chunks_of(source.id)
     await embed_passages([(c.heading, c.text) for c in chunks[:8]])  # load wordllama outside the timing
@@ -241,7 +242,8 @@ async def app_later_stages(source, path: Path, figures: AppFigures) -> None:
 
 async def whole_job(user, notebook, path: Path) -> float:
     """Upload -> door checks -> job claimed and run by the job runner -> source ready, end to end."""
-    from aurenlm import jobs, repos, sources
+    from aurenlm import jobs, repos
+    from aurenlm.sources import service as sources
 
     async def chunks():
         data = path.read_bytes()

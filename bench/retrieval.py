@@ -32,12 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aurenlm import embeddings, retrieval  # noqa: E402
 from aurenlm.ingest import chunk_pages  # noqa: E402
 from aurenlm.ingest.extract import extract  # noqa: E402
 from aurenlm.ingest.sniff import detect_kind  # noqa: E402
-from aurenlm.query import prepare  # noqa: E402
-from aurenlm.search_index import Fusion, IndexedChunk, NotebookIndex  # noqa: E402
+from aurenlm.search import embeddings, retrieval  # noqa: E402
+from aurenlm.search.index import Fusion, IndexedChunk, NotebookIndex  # noqa: E402
+from aurenlm.text.query import prepare  # noqa: E402
 
 DATA = ROOT / 'tests' / 'data'
 QUESTIONS = Path(__file__).with_name('retrieval_questions.json')

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from nicegui import events as ui_events
 from nicegui import ui
 
-from aurenlm import sources
 from aurenlm.config import get_settings
 from aurenlm.ingest import IngestError
+from aurenlm.sources import service as sources
 from components.notebook_state import NotebookState
 
 ACCEPT = '.pdf,.docx,.html,.htm,.md,.markdown,.txt,.text'

@@ -7,9 +7,11 @@ import time
 
 from nicegui import background_tasks, ui
 
-from aurenlm import chat, notes, repos
+from aurenlm import repos
+from aurenlm.chat import service as chat
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage
+from aurenlm.notes import service as notes
 from components import dialogs
 from components.history_dialog import VersionStepper, edit_question
 from components.markdown_view import CiteInfo, MarkdownView

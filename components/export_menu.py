@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import events as ui_events
 from nicegui import ui
 
-from aurenlm import importer
+from aurenlm.exchange import importer
 from aurenlm.models import User
 from components.notebook_state import NotebookState
 

@@ -7,8 +7,8 @@ import random
 
 from nicegui import ui
 
-from aurenlm import artifacts
 from aurenlm.models import Artifact
+from aurenlm.studio import artifacts
 from components.notebook_state import NotebookState
 from components.report_view import citation_chip, source_titles
 

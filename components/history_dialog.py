@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from aurenlm import diffing, notes
 from aurenlm.models import ChatMessage, Note
+from aurenlm.notes import diffing
+from aurenlm.notes import service as notes
 from aurenlm.repos.notes import VersionInfo
 from components import timefmt
 from components.notebook_state import NotebookState

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from nicegui import ui
 
-from aurenlm.citations import MARKER, markers_in
+from aurenlm.chat.citations import MARKER, markers_in
 
 
 @dataclass

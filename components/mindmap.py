@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from aurenlm import artifacts, repos
+from aurenlm import repos
 from aurenlm.models import Artifact
-from aurenlm.studio import MindMap, MindNode
+from aurenlm.studio import MindMap, MindNode, artifacts
 from components import dialogs
 from components.notebook_state import NotebookState
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import events, notes, repos
+from aurenlm import events, repos
 from aurenlm.models import Note
+from aurenlm.notes import service as notes
 from components import frame, timefmt
 from components.history_dialog import HistoryDialog
 from components.markdown_view import CiteInfo, MarkdownView

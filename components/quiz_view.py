@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from aurenlm import artifacts
 from aurenlm.models import Artifact
-from aurenlm.studio import Grade
+from aurenlm.studio import Grade, artifacts
 from components import dialogs, timefmt
 from components.notebook_state import NotebookState
 from components.report_view import citation_chip, source_titles

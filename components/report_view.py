@@ -7,9 +7,9 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import artifacts, repos
+from aurenlm import repos
 from aurenlm.models import Artifact
-from aurenlm.studio import Report
+from aurenlm.studio import Report, artifacts
 from components.markdown_view import CiteInfo, MarkdownView
 from components.mindmap import file_stem
 from components.notebook_state import NotebookState

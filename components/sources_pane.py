@@ -6,8 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import events, repos, sources
+from aurenlm import events, repos
 from aurenlm.models import Source
+from aurenlm.sources import service as sources
 from components import dialogs, frame
 from components.add_sources import AddSourcesDialog
 from components.notebook_state import NotebookState

@@ -7,10 +7,11 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import artifacts, events
+from aurenlm import events
 from aurenlm.config import get_settings
 from aurenlm.models import Artifact
 from aurenlm.repos.artifacts import Lineage
+from aurenlm.studio import artifacts
 from components import dialogs, frame, timefmt
 from components.flashcards_view import FlashcardsView
 from components.mindmap import MindMapView

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 from nicegui import app
 
-from aurenlm import repos, sources
+from aurenlm import repos
 from aurenlm.security import sessions
+from aurenlm.sources import service as sources
 from aurenlm.web.files import attachment_headers
 
 router = APIRouter(include_in_schema=False)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from nicegui import app
 
-from aurenlm import export
+from aurenlm.exchange import export
 from aurenlm.models import User
 from aurenlm.security import sessions
 from aurenlm.web.files import attachment_headers

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aurenlm import jobs, repos, sources
+from aurenlm import jobs, repos
 from aurenlm.config import get_settings
 from aurenlm.models import Source, User
+from aurenlm.sources import service as sources
 
 DATA = Path(__file__).parent / 'data'
 

@@ -12,9 +12,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from aurenlm import repos, sources
+from aurenlm import repos
 from aurenlm.repos import tokens as token_rows
 from aurenlm.security import tokens
+from aurenlm.sources import service as sources
 from aurenlm.web.api import create_api
 from tests.helpers import person
 from tests.sourcekit import drain

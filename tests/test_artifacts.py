@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from aurenlm import artifacts, db, jobs, repos
+from aurenlm import db, jobs, repos
 from aurenlm.models import Artifact, Job, QuizAttempt
-from aurenlm.studio import Flashcards, MindMap, Quiz, Report
+from aurenlm.studio import Flashcards, MindMap, Quiz, Report, artifacts
 from aurenlm.studio.schemas import iter_nodes
 from tests.helpers import person
 from tests.sourcekit import drain, ready_source

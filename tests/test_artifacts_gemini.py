@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from aurenlm import artifacts, jobs, repos
+from aurenlm import jobs, repos
 from aurenlm.llm import reset_provider
-from aurenlm.studio import MindMap, Report
+from aurenlm.studio import MindMap, Report, artifacts
 from aurenlm.studio.schemas import iter_nodes
 from tests.fakes.gemini_server import BadJson, Reply, Stall, start_fake_gemini
 from tests.helpers import person

@@ -4,12 +4,13 @@ import asyncio
 
 import pytest
 
-from aurenlm import chat, repos
-from aurenlm.citations import resolve, used_markers
+from aurenlm import repos
+from aurenlm.chat import service as chat
+from aurenlm.chat.citations import resolve, used_markers
+from aurenlm.chat.prompts import SYSTEM, grounded
 from aurenlm.llm import get_provider, reset_provider
 from aurenlm.llm.base import Passage
 from aurenlm.models import Citation
-from aurenlm.prompts import SYSTEM, grounded
 from tests.fakes.gemini_server import Fail, Reply, Stall, start_fake_gemini
 from tests.helpers import person
 from tests.sourcekit import ready_source

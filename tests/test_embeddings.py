@@ -7,7 +7,8 @@ import socket
 import numpy as np
 import pytest
 
-from aurenlm import config, embeddings
+from aurenlm import config
+from aurenlm.search import embeddings
 
 
 @pytest.fixture

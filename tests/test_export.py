@@ -11,9 +11,13 @@ import pypdfium2 as pdfium
 import pytest
 from nicegui.testing import User
 
-from aurenlm import chat, db, export, export_pdf, notes, repos
-from aurenlm.export_schema import Bundle
+from aurenlm import db, repos
+from aurenlm.chat import service as chat
+from aurenlm.exchange import export
+from aurenlm.exchange import pdf as export_pdf
+from aurenlm.exchange.schema import Bundle
 from aurenlm.models import Artifact
+from aurenlm.notes import service as notes
 from tests.helpers import person, sign_in
 from tests.sourcekit import ready_source
 

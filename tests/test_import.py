@@ -9,10 +9,15 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from aurenlm import artifacts, chat, db, export, importer, notes, repos, sources
+from aurenlm import db, repos
+from aurenlm.chat import service as chat
 from aurenlm.config import get_settings
-from aurenlm.export_schema import Bundle
+from aurenlm.exchange import export, importer
+from aurenlm.exchange.schema import Bundle
 from aurenlm.models import Artifact, ChatMessage, Citation, Note, Notebook, NoteVersion, Source, SourceChunk, utcnow
+from aurenlm.notes import service as notes
+from aurenlm.sources import service as sources
+from aurenlm.studio import artifacts
 from tests.helpers import person
 from tests.sourcekit import drain, ready_source
 

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from aurenlm import chat, notes, repos
-from aurenlm.diffing import counts, diff, new_text, old_text
+from aurenlm import repos
+from aurenlm.chat import service as chat
 from aurenlm.models import Artifact, NotebookMember, utcnow
+from aurenlm.notes import service as notes
+from aurenlm.notes.diffing import counts, diff, new_text, old_text
 from tests.helpers import person
 from tests.sourcekit import drain, ready_source
 

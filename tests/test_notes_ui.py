@@ -11,7 +11,9 @@ from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
-from aurenlm import export, notes, repos
+from aurenlm import repos
+from aurenlm.exchange import export
+from aurenlm.notes import service as notes
 from components import notes_pane
 from components.export_menu import ExportMenu
 from components.notebook_state import NotebookState

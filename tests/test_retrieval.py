@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from aurenlm import repos, retrieval
-from aurenlm.search_index import Hit
+from aurenlm import repos
+from aurenlm.search import retrieval
+from aurenlm.search.index import Hit
 from tests.helpers import person
 from tests.sourcekit import ready_source
 

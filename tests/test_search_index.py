@@ -8,8 +8,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from aurenlm import query
-from aurenlm.search_index import Fusion, IndexCache, IndexedChunk, NotebookIndex, index_text
+from aurenlm.search.index import Fusion, IndexCache, IndexedChunk, NotebookIndex, index_text
+from aurenlm.text import query
 
 TEXTS = {
     'tasn': [

@@ -8,9 +8,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlmodel import func, select
 
-from aurenlm import db, fulltext, repos, sources
+from aurenlm import db, repos
 from aurenlm.ingest import IngestError
 from aurenlm.models import Job, Source, SourceChunk, SourcePage
+from aurenlm.search import fulltext
+from aurenlm.sources import service as sources
 from tests.helpers import person
 from tests.sourcekit import DATA, drain, ready_source, stored_files, upload
 

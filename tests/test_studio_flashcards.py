@@ -9,7 +9,7 @@ from aurenlm.studio.corpus import Corpus
 from aurenlm.studio.flashcards import definition_front, offline_flashcards
 from aurenlm.studio.inputs import StudioChunk, StudioSource
 from aurenlm.studio.options import StudioError
-from aurenlm.textutil import normalize_ws
+from aurenlm.text.sentences import normalize_ws
 
 
 @pytest.fixture(scope='module')

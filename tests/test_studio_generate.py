@@ -32,7 +32,7 @@ from aurenlm.studio.schemas import (
     SourceDigest,
     iter_nodes,
 )
-from aurenlm.textutil import normalize_ws
+from aurenlm.text.sentences import normalize_ws
 
 
 class FakeProvider:

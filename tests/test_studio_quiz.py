@@ -12,7 +12,7 @@ from aurenlm.studio.corpus import Corpus
 from aurenlm.studio.grading import grade, public_quiz
 from aurenlm.studio.quiz import BLANK, offline_quiz
 from aurenlm.studio.schemas import Quiz
-from aurenlm.textutil import normalize_ws
+from aurenlm.text.sentences import normalize_ws
 
 
 @pytest.fixture(scope='module')

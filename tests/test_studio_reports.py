@@ -11,7 +11,7 @@ from aurenlm.studio.corpus import Corpus
 from aurenlm.studio.inputs import StudioChunk, StudioSource
 from aurenlm.studio.reports import MARKER, md_escape, md_unescape, offline_report
 from aurenlm.studio.schemas import Report
-from aurenlm.textutil import normalize_ws
+from aurenlm.text.sentences import normalize_ws
 
 KINDS = ['study_guide', 'briefing', 'faq', 'timeline']
 

@@ -6,11 +6,11 @@ import time
 
 from test_studio_corpus import libtasn1, selection
 
-from aurenlm import textutil
 from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus
 from aurenlm.studio.generate import run_offline
 from aurenlm.studio.options import KINDS, parse_options
+from aurenlm.text import sentences as textutil
 
 
 def sentences(text: str) -> list[str]:

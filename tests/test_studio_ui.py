@@ -12,9 +12,9 @@ import json
 from nicegui import ui
 from nicegui.testing import User
 
-from aurenlm import artifacts, repos
+from aurenlm import repos
 from aurenlm.models import Artifact
-from aurenlm.studio import MindMap, Quiz
+from aurenlm.studio import MindMap, Quiz, artifacts
 from tests.helpers import person, sign_in
 from tests.sourcekit import upload
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aurenlm.llm.base import LLMError, Message, ModelT, Passage
-from aurenlm.query import strip_question_words, terms
+from aurenlm.text.query import strip_question_words, terms
 
 NOT_COVERED = 'Your sources do not seem to cover this question. Try rephrasing it, or select more sources.'
 NO_JSON = (
@@ -64,8 +64,8 @@ class OfflineProvider:
         raise LLMError(NO_JSON)
 
     async def embed(self, texts: list[str]) -> np.ndarray:
-        # offline vectors come from aurenlm.embeddings (wordllama), which the index calls directly
-        raise NotImplementedError('OfflineProvider has no embedding model; use aurenlm.embeddings.embed_texts')
+        # offline vectors come from aurenlm.search.embeddings (wordllama), which the index calls directly
+        raise NotImplementedError('OfflineProvider has no embedding model; use aurenlm.search.embeddings.embed_texts')
 
 
 @dataclass

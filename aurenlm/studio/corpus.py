@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aurenlm import textutil
 from aurenlm.studio.inputs import StudioChunk, StudioSource
 from aurenlm.studio.schemas import Cite
+from aurenlm.text import sentences as textutil
 
 _NUMBERING = re.compile(r'^(?:(?:chapter|section|part|appendix)\s+)?(?:\d+|[a-z]|[ivx]+)(?:\.\d+)*\.?\s+', re.I)
 _PATH_SEPARATOR = re.compile(r'\s+[>/»›]\s+')

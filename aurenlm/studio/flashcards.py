@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from aurenlm import textutil
 from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Sentence, heading_question, lower_first
 from aurenlm.studio.options import StudioError
 from aurenlm.studio.schemas import Card, Flashcards
+from aurenlm.text import sentences as textutil
 
 _UNQUOTE = str.maketrans('', '', '"“”‘’`')  # quotes mark a defined term; the question does not need them
 

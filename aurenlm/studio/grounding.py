@@ -10,7 +10,6 @@ import random
 import re
 from dataclasses import dataclass
 
-from aurenlm import textutil
 from aurenlm.studio.inputs import StudioChunk
 from aurenlm.studio.mindmap import BRANCH_COLORS
 from aurenlm.studio.options import StudioError
@@ -30,6 +29,7 @@ from aurenlm.studio.schemas import (
     ReportDraft,
     assign_ids,
 )
+from aurenlm.text import sentences as textutil
 
 MAX_MAP_DEPTH = 5
 MAX_MAP_WIDTH = 10

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aurenlm import textutil
 from aurenlm.studio.corpus import Corpus, Section
 from aurenlm.studio.schemas import MindMap, MindNode, assign_ids
+from aurenlm.text import sentences as textutil
 
 MAX_DEPTH = 4  # node levels below the root, key-phrase leaves included
 MAX_WIDTH = 8

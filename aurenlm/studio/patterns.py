@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aurenlm.textutil import STOPWORDS, normalize_ws
+from aurenlm.text.sentences import STOPWORDS, normalize_ws
 
 
 def _wordset(text: str) -> frozenset[str]:

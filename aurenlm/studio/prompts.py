@@ -9,8 +9,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from aurenlm import textutil
 from aurenlm.studio.options import StudioOptions
+from aurenlm.text import sentences as textutil
 
 PROMPT_VERSION = 'studio-2025-11-25.1'
 

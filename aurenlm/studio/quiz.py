@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aurenlm import textutil
 from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Sentence
 from aurenlm.studio.options import StudioError
 from aurenlm.studio.schemas import Question, Quiz
+from aurenlm.text import sentences as textutil
 
 POOL_SIZE = 400
 BLANK = '_____'

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-from aurenlm import textutil
 from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Section, Sentence, heading_question, is_generic_heading, strip_numbering
 from aurenlm.studio.flashcards import definition_front
 from aurenlm.studio.mindmap import phrase_clusters
 from aurenlm.studio.options import REPORT_LABELS
 from aurenlm.studio.schemas import Cite, Report
+from aurenlm.text import sentences as textutil
 
 _MD_SPECIAL = re.compile(r'([\\`*_\[\]<>#|~])')
 MAX_EVENTS = 60

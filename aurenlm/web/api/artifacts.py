@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from aurenlm import artifacts
+from aurenlm.studio import artifacts
 from aurenlm.studio import options as studio_options
 from aurenlm.web.api.deps import Caller, Generator, Reader, Writer
 from aurenlm.web.api.errors import ApiError, responses

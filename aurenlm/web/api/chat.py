@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from aurenlm import chat, repos
-from aurenlm.citations import Cite
+from aurenlm import repos
+from aurenlm.chat import service as chat
+from aurenlm.chat.citations import Cite
 from aurenlm.models import ChatMessage, Notebook
 from aurenlm.web.api import pagination
 from aurenlm.web.api.deps import Asker, Caller, Reader

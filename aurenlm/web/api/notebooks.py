@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from aurenlm import repos, sources
+from aurenlm import repos
 from aurenlm.repos.notebooks import MAX_TITLE, NotebookError, NotebookSummary
+from aurenlm.sources import service as sources
 from aurenlm.web.api import pagination
 from aurenlm.web.api.deps import Caller, Reader, Writer
 from aurenlm.web.api.errors import ApiError

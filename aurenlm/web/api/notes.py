@@ -7,8 +7,10 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from aurenlm import export, notes, repos
+from aurenlm import repos
+from aurenlm.exchange import export
 from aurenlm.models import Note
+from aurenlm.notes import service as notes
 from aurenlm.web.api import pagination
 from aurenlm.web.api.deps import Caller, Reader, Writer
 from aurenlm.web.api.errors import ApiError, responses

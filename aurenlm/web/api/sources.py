@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aurenlm import repos, sources
+from aurenlm import repos
 from aurenlm.models import Source, User
-from aurenlm.sources import MIME, SourceError
+from aurenlm.sources import service as sources
+from aurenlm.sources.service import MIME, SourceError
 from aurenlm.web.api import pagination
 from aurenlm.web.api.body import MultipartFile
 from aurenlm.web.api.deps import Reader, Uploader, Writer

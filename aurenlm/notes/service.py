@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aurenlm import events, repos, sources
-from aurenlm.citations import MARKER, markers_in
+from aurenlm import events, repos
+from aurenlm.chat.citations import MARKER, markers_in
 from aurenlm.models import ChatMessage, Note, NoteVersion, Source, User, utcnow
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos import notes as note_repo
 from aurenlm.repos.notes import VersionInfo
+from aurenlm.sources import service as sources
 
 MAX_TITLE = 300
 MAX_BODY = 500_000  # characters; a note is something a person reads, not a source dump
@@ -272,7 +273,9 @@ def from_answer(user: User, message_id: str) -> Note | None:
 
 def from_artifact(user: User, artifact_id: str) -> Note | None:
     """A note from a finished studio artifact: a report keeps its citations; other kinds become Markdown."""
-    from aurenlm import export_doc  # imported here: export_doc reads the artifacts service, which is heavy
+    from aurenlm.exchange import (
+        document as export_doc,
+    )  # imported here: export_doc reads the artifacts service, which is heavy
 
     artifact = artifact_repo.get(user, artifact_id)
     if artifact is None:
@@ -371,7 +374,7 @@ def chat_versions(user: User, message_id: str) -> list[ChatMessage]:
 def edit_question(user: User, message_id: str, new_text: str, *, now: datetime | None = None) -> ChatMessage | None:
     """Replace a sent question with an edited one, keeping the old question and its answers as earlier versions.
 
-    Answer it with `aurenlm.chat.ask(..., question_message=new)`. None when the message is not the user's.
+    Answer it with `aurenlm.chat.service.ask(..., question_message=new)`. None when the message is not the user's.
     """
     message = repos.messages.get(user, message_id)
     if message is None or message.role != 'user' or message.user_id != user.id:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from aurenlm.query import PreparedQuery, prepare, terms
+from aurenlm.text.query import PreparedQuery, prepare, terms
 
 K1 = 1.5
 B = 0.75

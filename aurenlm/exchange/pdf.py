@@ -24,10 +24,10 @@ from markdown_it.token import Token
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from aurenlm.citations import MARKER, markers_in
+from aurenlm.chat.citations import MARKER, markers_in
 
 if TYPE_CHECKING:
-    from aurenlm.export_doc import Doc, Footnote
+    from aurenlm.exchange.document import Doc, Footnote
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSET_SCHEME = 'aurenlm-asset:'
@@ -199,7 +199,7 @@ def _e(text: str) -> str:
 
 
 def doc_html(doc: Doc) -> str:
-    from aurenlm.export_doc import Heading, Markdown, Meta, Question, Table
+    from aurenlm.exchange.document import Heading, Markdown, Meta, Question, Table
 
     counter = _Footnotes()
     parts: list[str] = [

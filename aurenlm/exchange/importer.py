@@ -18,10 +18,9 @@ from typing import Any
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aurenlm import db, repos, sources, studio
-from aurenlm.artifacts import ArtifactError, clean_mindmap
+from aurenlm import db, repos, studio
 from aurenlm.config import get_settings
-from aurenlm.export_schema import SCHEMA_VERSION, ArtifactOut, Bundle, CitationOut, Probe, SourceOut
+from aurenlm.exchange.schema import SCHEMA_VERSION, ArtifactOut, Bundle, CitationOut, Probe, SourceOut
 from aurenlm.ingest import ChunkDraft, Page, chunk_pages
 from aurenlm.ingest.document import count_words
 from aurenlm.ingest.extract_text import markdown_headings
@@ -39,8 +38,10 @@ from aurenlm.models import (
     User,
     utcnow,
 )
-from aurenlm.passage_vectors import embed_passages
 from aurenlm.repos.notebooks import NotebookError, clean_title
+from aurenlm.search.vectors import embed_passages
+from aurenlm.sources import service as sources
+from aurenlm.studio.artifacts import ArtifactError, clean_mindmap
 
 MAX_IMPORT_MB = 64
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024

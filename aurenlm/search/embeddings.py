@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from aurenlm.config import get_settings
-from aurenlm.query import STOPWORDS, expand_identifiers
+from aurenlm.text.query import STOPWORDS, expand_identifiers
 
 if TYPE_CHECKING:
     import diskcache

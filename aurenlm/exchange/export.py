@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aurenlm import artifacts as artifact_service
-from aurenlm import export_doc, export_pdf, repos
-from aurenlm.export_schema import (
+from aurenlm import repos
+from aurenlm.exchange import document as export_doc
+from aurenlm.exchange import pdf as export_pdf
+from aurenlm.exchange.schema import (
     ARTIFACT_KINDS,
     SCHEMA_VERSION,
     ArtifactOut,
@@ -29,6 +30,7 @@ from aurenlm.export_schema import (
 from aurenlm.models import Artifact, ChatMessage, Note, Notebook, Source, User, utcnow
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos import notes as note_repo
+from aurenlm.studio import artifacts as artifact_service
 
 FORMATS = {
     'md': ('text/markdown; charset=utf-8', 'md'),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from loguru import logger
 
 from aurenlm.llm.base import Passage, locate_quote
-from aurenlm.textutil import content_words, split_sentences
+from aurenlm.text.sentences import content_words, split_sentences
 
 # [1]  [1, 2]  [1;2]  [1-3]; adjacent groups like [1][2] are two matches
 MARKER = re.compile(r'\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\]')

@@ -16,7 +16,7 @@ from aurenlm.config import get_settings
 from aurenlm.ingest import Extracted
 from aurenlm.models import Source
 from aurenlm.studio.corpus import heading_question
-from aurenlm.textutil import centrality, is_informative, key_phrases, normalize_ws, split_sentences
+from aurenlm.text.sentences import centrality, is_informative, key_phrases, normalize_ws, split_sentences
 
 GUIDE_VERSION = 'offline-1'
 SUMMARY_SENTENCES = 3

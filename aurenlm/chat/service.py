@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
-from aurenlm import prompts, repos, retrieval
-from aurenlm.citations import Cite, resolve
+from aurenlm import repos
+from aurenlm.chat import prompts
+from aurenlm.chat.citations import Cite, resolve
 from aurenlm.config import get_settings
 from aurenlm.llm import LLMError, Provider, get_provider
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage, Citation, Notebook, User
+from aurenlm.search import retrieval
 from aurenlm.security import ratelimit
 
 NO_SOURCES = 'Select at least one ready source in the Sources pane, then ask again.'

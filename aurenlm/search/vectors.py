@@ -10,8 +10,8 @@ import asyncio
 
 import numpy as np
 
-from aurenlm import embeddings
 from aurenlm.config import get_settings
+from aurenlm.search import embeddings
 
 EMBED_BATCH = 256
 

@@ -17,7 +17,7 @@ from loguru import logger
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 
-from aurenlm import db, events, guide, jobs, repos
+from aurenlm import db, events, jobs, repos
 from aurenlm.config import get_settings
 from aurenlm.ingest import Extracted, IngestError, chunk_pages
 from aurenlm.ingest.checks import check_word_limit, check_zip, save_bytes, save_stream
@@ -28,7 +28,8 @@ from aurenlm.ingest.extract_pdf import check_pdf
 from aurenlm.ingest.sniff import detect_kind
 from aurenlm.ingest.urlfetch import fetch_url
 from aurenlm.models import Source, SourceChunk, SourcePage, User, utcnow
-from aurenlm.passage_vectors import embed_passages
+from aurenlm.search.vectors import embed_passages
+from aurenlm.sources import guide
 
 MIME = {
     'pdf': 'application/pdf',

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aurenlm.artifacts import KIND_LABELS as ARTIFACT_LABELS
-from aurenlm.citations import MARKER, markers_in
-from aurenlm.export_schema import ArtifactOut, Bundle, CitationOut, MessageOut, NoteOut, SourceOut, citation_from
+from aurenlm.chat.citations import MARKER, markers_in
+from aurenlm.exchange.schema import ArtifactOut, Bundle, CitationOut, MessageOut, NoteOut, SourceOut, citation_from
 from aurenlm.models import Artifact
+from aurenlm.studio.artifacts import KIND_LABELS as ARTIFACT_LABELS
 
 KIND_LABELS = {
     'pdf': 'PDF',

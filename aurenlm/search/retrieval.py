@@ -16,12 +16,13 @@ from typing import Protocol
 import numpy as np
 from sqlmodel import select
 
-from aurenlm import db, embeddings
+from aurenlm import db
 from aurenlm.llm.base import Passage
 from aurenlm.models import Source, SourceChunk
-from aurenlm.passage_vectors import query_vector
-from aurenlm.query import PreparedQuery, prepare
-from aurenlm.search_index import Fusion, Hit, IndexCache, IndexedChunk, NotebookIndex
+from aurenlm.search import embeddings
+from aurenlm.search.index import Fusion, Hit, IndexCache, IndexedChunk, NotebookIndex
+from aurenlm.search.vectors import query_vector
+from aurenlm.text.query import PreparedQuery, prepare
 
 CANDIDATES = 24  # fused hits read before merging neighbours and applying the budget
 TOKEN_BUDGET = 3000  # passages sent to the model, in tokens (~1.3 per word)

@@ -1,0 +1,1 @@
+"""Chat: retrieve, prompt, stream, persist the answer with citations; answer versions."""

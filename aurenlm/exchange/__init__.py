@@ -1,0 +1,1 @@
+"""Exchange: export (Markdown, JSON, PDF) and import of notebooks."""

@@ -1,0 +1,1 @@
+"""Notes: the service, versions and word diffs."""
