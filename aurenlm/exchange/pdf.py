@@ -29,7 +29,7 @@ from aurenlm.chat.citations import MARKER, markers_in
 if TYPE_CHECKING:
     from aurenlm.exchange.document import Doc, Footnote
 
-ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+ASSETS = Path(__file__).resolve().parents[2] / 'assets'
 ASSET_SCHEME = 'aurenlm-asset:'
 STYLESHEET = 'export.css'
 LOGO = 'favicon.svg'
