@@ -367,21 +367,7 @@ def _write_rows(user: User, bundle: Bundle, notebook: Notebook, planned: list[_P
         s.flush()
         for plan in planned:
             s.add_all(plan.pages)
-            chunks = [
-                SourceChunk(
-                    source_id=plan.row.id,
-                    notebook_id=notebook.id,
-                    ordinal=d.ordinal,
-                    page=d.page,
-                    char_start=d.char_start,
-                    char_end=d.char_end,
-                    heading=d.heading,
-                    text=d.text,
-                    embedding=blob,
-                    embedding_model=plan.model or None,
-                )
-                for d, blob in zip(plan.drafts, plan.blobs, strict=True)
-            ]
+            chunks = sources.chunk_rows(plan.row, plan.drafts, plan.blobs, plan.model)
             s.add_all(chunks)
             s.flush()
             for old_id, chunk in zip(plan.old_ids, chunks, strict=True):

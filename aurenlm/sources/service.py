@@ -10,7 +10,8 @@ import asyncio
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from loguru import logger
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from aurenlm import db, events, jobs, repos
 from aurenlm.config import get_settings
-from aurenlm.ingest import Extracted, IngestError, chunk_pages
+from aurenlm.ingest import ChunkDraft, Extracted, IngestError, chunk_pages
 from aurenlm.ingest.checks import check_word_limit, check_zip, save_bytes, save_stream
 from aurenlm.ingest.clamd import scan
 from aurenlm.ingest.document import count_words
@@ -282,25 +283,33 @@ async def process(ctx: jobs.JobContext) -> None:
     )
 
 
-def _store_text(source: Source, extracted: Extracted, drafts) -> None:
+def chunk_rows(
+    source: Source, drafts: Sequence[ChunkDraft], blobs: Sequence[bytes] | None = None, model: str | None = None
+) -> list[SourceChunk]:
+    """The passage rows of a source, one per draft, with their embeddings when they are known already.
+
+    Ingest and import both write passages; this is the one place that says how a draft becomes a row.
+    """
+    embeddings: Sequence[bytes | None] = blobs if blobs is not None else [None] * len(drafts)
+    return [
+        SourceChunk(
+            source_id=source.id,
+            notebook_id=source.notebook_id,
+            embedding=blob,
+            embedding_model=model or None,
+            **asdict(draft),
+        )
+        for draft, blob in zip(drafts, embeddings, strict=True)
+    ]
+
+
+def _store_text(source: Source, extracted: Extracted, drafts: list[ChunkDraft]) -> None:
     """Pages and chunks in one transaction; a retry replaces what an earlier attempt wrote."""
     with db.session() as s:
         s.exec(sa_delete(SourceChunk).where(SourceChunk.source_id == source.id))
         s.exec(sa_delete(SourcePage).where(SourcePage.source_id == source.id))
         s.add_all(SourcePage(source_id=source.id, page=p.number, text=p.text) for p in extracted.pages)
-        s.add_all(
-            SourceChunk(
-                source_id=source.id,
-                notebook_id=source.notebook_id,
-                ordinal=d.ordinal,
-                page=d.page,
-                char_start=d.char_start,
-                char_end=d.char_end,
-                heading=d.heading,
-                text=d.text,
-            )
-            for d in drafts
-        )
+        s.add_all(chunk_rows(source, drafts))
         row = s.get(Source, source.id)
         row.page_count = len(extracted.pages)
         row.word_count = extracted.word_count
