@@ -329,10 +329,10 @@ async def breakdown(user, notebook, questions: list[str], source_ids: list[str])
     def add(name: str, value: float) -> None:
         parts.setdefault(name, []).append(value)
 
-    embeddings._cache().clear()  # every question new to the query-vector cache, as in the turns above
+    embeddings.forget_query_vectors()  # every question new to the query-vector cache, as in the turns above
     for question in questions:
         add('best_passages (whole)', (await ams(retrieval.best_passages(notebook.id, question, source_ids)))[0])
-    embeddings._cache().clear()
+    embeddings.forget_query_vectors()
     selected = set(source_ids)
     for question in questions:
         add('  _stamps (version query)', ms(retrieval._stamps, notebook.id)[0])

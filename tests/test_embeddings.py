@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from aurenlm import config
+from aurenlm.llm import cache as model_cache
 from aurenlm.search import embeddings
 
 
@@ -16,7 +17,7 @@ def offline(monkeypatch, tmp_path):
     """A fresh data dir and query cache, and every attempt to open a connection fails loudly."""
     monkeypatch.setenv('DATA_DIR', str(tmp_path))
     config.reset_settings()
-    monkeypatch.setattr(embeddings, '_query_cache', None)
+    model_cache.close()  # reopened under the fresh data dir
 
     def no_network(*args, **kwargs):
         raise AssertionError('embeddings tried to use the network')
@@ -24,9 +25,7 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setattr(socket.socket, 'connect', no_network)
     monkeypatch.setattr(socket, 'create_connection', no_network)
     yield tmp_path
-    cache = embeddings._query_cache
-    if cache is not None:
-        cache.close()
+    model_cache.close()
     config.reset_settings()
 
 

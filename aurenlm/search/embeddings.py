@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from aurenlm.config import get_settings
+from aurenlm.llm import cache
 from aurenlm.text.query import STOPWORDS, expand_identifiers
 
 if TYPE_CHECKING:
-    import diskcache
     from wordllama.inference import WordLlamaInference
 
 OFFLINE_MODEL = 'wordllama-l2-supercat-256'
@@ -31,6 +31,7 @@ _WORDLLAMA_CONFIG = 'l2_supercat'
 # embedding a chunk longer than this costs time and dilutes a mean-pooled vector; the head of a chunk says enough
 MAX_EMBED_CHARS = 4000
 _QUERY_CACHE_TTL_S = 30 * 24 * 3600
+_QUERY_TAG = 'qvec'
 
 
 class Embedder(Protocol):
@@ -41,8 +42,6 @@ class Embedder(Protocol):
 
 _model_lock = threading.Lock()
 _model: WordLlamaInference | None = None
-_cache_lock = threading.Lock()
-_query_cache: diskcache.Cache | None = None
 _lexicon_lock = threading.Lock()
 _lexicon: tuple[list[str], np.ndarray] | None = None
 _related_lock = threading.Lock()
@@ -184,28 +183,22 @@ def from_blob(blob: bytes, dim: int) -> np.ndarray:
     return vector.astype(np.float32)
 
 
-def _cache() -> diskcache.Cache:
-    global _query_cache
-    if _query_cache is None:
-        with _cache_lock:
-            if _query_cache is None:
-                import diskcache
-
-                _query_cache = diskcache.Cache(str(get_settings().cache_dir / 'query_embeddings'), size_limit=2**28)
-    return _query_cache
-
-
 def _cache_key(model: str, text: str) -> str:
-    return 'qvec:' + hashlib.sha256(f'{model}\0{text}'.encode()).hexdigest()
+    return f'{_QUERY_TAG}:' + hashlib.sha256(f'{model}\0{text}'.encode()).hexdigest()
 
 
 def cached_query_vector(model: str, text: str) -> np.ndarray | None:
-    blob = _cache().get(_cache_key(model, text))
+    blob = cache.shared().get(_cache_key(model, text))
     return np.frombuffer(blob, dtype='<f4').astype(np.float32) if isinstance(blob, bytes) else None
 
 
 def store_query_vector(model: str, text: str, vector: np.ndarray) -> None:
-    _cache().set(_cache_key(model, text), to_blob(vector), expire=_QUERY_CACHE_TTL_S)
+    cache.shared().set(_cache_key(model, text), to_blob(vector), expire=_QUERY_CACHE_TTL_S, tag=_QUERY_TAG)
+
+
+def forget_query_vectors() -> None:
+    """Drop every cached question vector (benchmarks that want each question to be new)."""
+    cache.shared().evict(_QUERY_TAG)
 
 
 def embed_query(text: str) -> np.ndarray:

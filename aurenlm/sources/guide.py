@@ -6,14 +6,12 @@ from headings. With Gemini it is written by the model from the source's text (se
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import diskcache
 from loguru import logger
 
-from aurenlm.config import get_settings
 from aurenlm.ingest import Extracted
+from aurenlm.llm import cache
 from aurenlm.models import Source
 from aurenlm.studio.corpus import heading_question
 from aurenlm.text.sentences import centrality, is_informative, key_phrases, normalize_ws, split_sentences
@@ -21,16 +19,6 @@ from aurenlm.text.sentences import centrality, is_informative, key_phrases, norm
 GUIDE_VERSION = 'offline-1'
 SUMMARY_SENTENCES = 3
 MAX_SENTENCES = 4000  # centrality over more sentences adds cost, not quality
-_lock = threading.Lock()
-_caches: dict[str, diskcache.Cache] = {}
-
-
-def _cache() -> diskcache.Cache:
-    directory = str(get_settings().cache_dir / 'guides')
-    with _lock:
-        if directory not in _caches:
-            _caches[directory] = diskcache.Cache(directory, size_limit=256 * 1024 * 1024)
-        return _caches[directory]
 
 
 def _key(sha256: str, version: str) -> str:
@@ -38,10 +26,8 @@ def _key(sha256: str, version: str) -> str:
 
 
 def forget(sha256: str) -> None:
-    cache = _cache()
-    for key in list(cache.iterkeys()):
-        if isinstance(key, str) and key.endswith(f':{sha256}'):
-            cache.delete(key)
+    """Drop the cached guides of this content (every generator's), tagged by its sha256 when stored."""
+    cache.shared().evict(sha256)
 
 
 async def write_guide(source: Source, extracted: Extracted) -> dict[str, Any]:
@@ -51,9 +37,8 @@ async def write_guide(source: Source, extracted: Extracted) -> dict[str, Any]:
 
     provider = get_provider()
     version = GUIDE_VERSION if provider.name == 'offline' else f'{provider.name}-1'
-    cache = _cache()
     key = _key(source.sha256, version)
-    cached = cache.get(key)
+    cached = cache.shared().get(key)
     if cached is not None:
         return cached
     if provider.name == 'offline':
@@ -64,7 +49,7 @@ async def write_guide(source: Source, extracted: Extracted) -> dict[str, Any]:
         except Exception as e:  # noqa: BLE001 - fall back to the extractive guide rather than none
             logger.warning(f'model-written guide failed, using the offline one: {type(e).__name__}')
             result = await asyncio.to_thread(offline_guide, extracted)
-    cache.set(key, result)
+    cache.shared().set(key, result, tag=source.sha256)
     return result
 
 

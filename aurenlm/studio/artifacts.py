@@ -14,13 +14,12 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-import diskcache
 from loguru import logger
 from pydantic import ValidationError
 
 from aurenlm import db, events, jobs, repos, studio
 from aurenlm.config import get_settings
-from aurenlm.llm import LLMError, get_provider
+from aurenlm.llm import LLMError, cache, get_provider
 from aurenlm.models import Artifact, QuizAttempt, User
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos.artifacts import Lineage
@@ -47,7 +46,6 @@ _COLOR = re.compile(r'^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$')
 _NODE_ID = re.compile(r'^[A-Za-z0-9_-]{1,40}$')
 
 _lock = threading.Lock()
-_caches: dict[str, diskcache.Cache] = {}
 _stats = {'hits': 0, 'misses': 0}
 
 
@@ -60,14 +58,6 @@ class ArtifactForbidden(ArtifactError):
 
 
 # -- cache ------------------------------------------------------------------------------------------------------
-
-
-def _cache() -> diskcache.Cache:
-    directory = str(get_settings().cache_dir / 'studio')
-    with _lock:
-        if directory not in _caches:
-            _caches[directory] = diskcache.Cache(directory, size_limit=512 * 1024 * 1024)
-        return _caches[directory]
 
 
 def cache_stats() -> dict[str, int]:
@@ -343,8 +333,8 @@ async def run_generation(ctx: jobs.JobContext) -> None:
         raise jobs.PermanentJobError('The selected sources are gone or have no text. Select ready sources and retry.')
     provider = get_provider()
     key = studio.cache_key(artifact.kind, artifact.options, [s.sha256 for s in inputs], provider.name)
-    cache = _cache()
-    data = None if ctx.payload.get('fresh') else await asyncio.to_thread(cache.get, key)
+    store = cache.shared()
+    data = None if ctx.payload.get('fresh') else await asyncio.to_thread(store.get, key)
     if data is not None:
         _count('hits')
         logger.info(f'studio {artifact.kind} {artifact.id}: served from the cache')
@@ -356,7 +346,7 @@ async def run_generation(ctx: jobs.JobContext) -> None:
             raise jobs.PermanentJobError(str(e)) from e
         except LLMError as e:
             raise jobs.PermanentJobError(e.user_message) from e
-        await asyncio.to_thread(cache.set, key, data)
+        await asyncio.to_thread(store.set, key, data, tag='studio')
     saved = artifact_repo.set_fields(
         artifact.id, only_if_status=RUNNING, status='done', data=data, engine=provider.name, error=None
     )
