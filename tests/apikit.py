@@ -33,3 +33,12 @@ def error_of(response: httpx.Response) -> dict:
     assert set(body['error']) == {'code', 'message'}, body
     assert body['error']['message'], body
     return body['error']
+
+
+def assert_rate_limited(response: httpx.Response) -> int:
+    """A limit's answer, the same for every route group: 429, the error shape, Retry-After in whole seconds."""
+    assert response.status_code == 429, response.text
+    assert error_of(response)['code'] == 'rate_limited'
+    retry_after = response.headers['Retry-After']
+    assert retry_after.isdigit() and 1 <= int(retry_after) <= 60, retry_after
+    return int(retry_after)

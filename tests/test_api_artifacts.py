@@ -5,7 +5,8 @@ import json
 import pytest
 
 from aurenlm import repos
-from tests.apikit import api, error_of, token_for
+from aurenlm.studio import artifacts
+from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.helpers import person
 from tests.sourcekit import drain, ready_source
 
@@ -79,3 +80,14 @@ async def test_bad_kind_and_options(setup) -> None:
             f'/notebooks/{notebook.id}/artifacts', json={'kind': 'quiz', 'options': {'difficulty': 'brutal'}}
         )
         assert bad.status_code == 422
+
+
+async def test_starting_generations_past_the_generate_limit_gets_429(setup, settings_env) -> None:
+    ann, notebook, _ = setup
+    settings_env(RATE_API_GENERATE='1/minute')
+    url = f'/notebooks/{notebook.id}/artifacts'
+    async with api(token_for(ann)) as client:
+        assert (await client.post(url, json={'kind': 'mindmap'})).status_code == 202
+        assert_rate_limited(await client.post(url, json={'kind': 'quiz'}))
+        assert (await client.get(f'/notebooks/{notebook.id}')).status_code == 200  # other groups still answer
+    assert [a.kind for a in artifacts.list_for(ann, notebook.id)] == ['mindmap']

@@ -6,7 +6,7 @@ import pytest
 
 from aurenlm import repos
 from aurenlm.llm import reset_provider
-from tests.apikit import api, error_of, token_for
+from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.fakes.gemini_server import Reply, start_fake_gemini
 from tests.helpers import person
 from tests.sourcekit import ready_source
@@ -107,4 +107,20 @@ async def test_chat_is_rate_limited_per_token(setup, settings_env) -> None:
             ok = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'DER?', 'stream': False})
             assert ok.status_code == 200
         limited = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'DER?', 'stream': False})
-    assert limited.status_code == 429 and int(limited.headers['Retry-After']) >= 1
+    assert_rate_limited(limited)
+
+
+async def test_the_per_person_question_limit_is_a_429_too_streamed_or_not(setup, settings_env) -> None:
+    """RATE_CHAT counts a person's questions in the UI and the API together; past it nothing is saved."""
+    ann, notebook, _ = setup
+    settings_env(RATE_CHAT='1/minute', RATE_API_CHAT='100/minute')
+    url = f'/notebooks/{notebook.id}/chat'
+    async with api(token_for(ann, name='laptop')) as laptop, api(token_for(ann, name='phone')) as phone:
+        assert (await laptop.post(url, json={'message': 'What is DER?', 'stream': False})).status_code == 200
+        for client, stream in ((laptop, True), (phone, False)):
+            limited = await client.post(url, json={'message': 'And BER?', 'stream': stream})
+            assert assert_rate_limited(limited) >= 1
+            assert not limited.headers['content-type'].startswith('text/event-stream')  # refused before any byte
+            assert 'sending questions quickly' in error_of(limited)['message']
+        messages = (await phone.get(f'/notebooks/{notebook.id}/messages')).json()['items']
+    assert [m['content'] for m in messages if m['role'] == 'user'] == ['What is DER?']

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from aurenlm import db, repos
 from aurenlm.models import Source
-from tests.apikit import api, error_of, token_for
+from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.helpers import person
 from tests.sourcekit import DATA, drain, stored_files
 
@@ -135,6 +135,26 @@ async def test_a_full_notebook_is_409(settings_env) -> None:
         full = await client.post(url, json={'title': 'Two', 'text': 'Second words.'})
     assert full.status_code == 409
     assert error_of(full)['code'] == 'too_many_sources'
+
+
+async def test_uploads_past_the_upload_limit_get_429_and_store_nothing(settings_env) -> None:
+    settings_env(RATE_API_UPLOAD='2/minute')
+    ann = person()
+    notebook = repos.notebooks.create(ann, 'Busy')
+    url = f'/notebooks/{notebook.id}/sources'
+    async with api(token_for(ann)) as client:
+        assert (await client.post(url, files={'file': ('alpha.md', b'# A\n\nAlpha words.')})).status_code == 202
+        refused = await client.post(url, json={'url': 'http://127.0.0.1/blocked'})  # refused, yet counted
+        assert refused.status_code == 422
+        for attempt in (
+            {'files': {'file': ('c.md', b'# C\n\nGamma words.')}},
+            {'json': {'title': 'D', 'text': 'Delta words.'}},
+            {'json': {'url': 'https://example.org/article'}},
+        ):
+            assert_rate_limited(await client.post(url, **attempt))
+        assert (await client.get(url)).status_code == 200  # reading is another group
+    assert [s.title for s in repos.sources.list_for(ann, notebook.id)] == ['alpha']
+    assert len(stored_files()) == 1
 
 
 @pytest.mark.parametrize(

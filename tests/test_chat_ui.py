@@ -53,6 +53,17 @@ async def test_no_selected_source_is_explained(user: User) -> None:
     await user.should_see('Select at least one ready source')
 
 
+async def test_asking_too_quickly_says_how_long_to_wait(user: User, settings_env) -> None:
+    settings_env(RATE_CHAT='1/minute')
+    await open_notebook(user, 'gpl-3.txt')
+    user.find(marker='message').type('What is copyleft?')
+    user.find(marker='send').click()
+    await user.should_see(marker='answer-time', retries=100)
+    user.find(marker='message').type('And the patent clause?')
+    user.find(marker='send').click()
+    await user.should_see('You are sending questions quickly. Please wait')
+
+
 async def test_load_earlier_and_clear(user: User) -> None:
     ann, notebook, _ = await open_notebook(user, 'gpl-3.txt')
     for i in range(40):

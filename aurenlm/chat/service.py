@@ -28,6 +28,14 @@ class ChatError(Exception):
     """A turn that could not start (no sources, rate limit); the message is for the user."""
 
 
+class ChatRateLimited(ChatError):
+    """Too many questions from this person for now: the API answers 429 with `retry_after` (whole seconds)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f'You are sending questions quickly. Please wait {retry_after} s and ask again.')
+
+
 @dataclass
 class Started:
     question: ChatMessage
@@ -58,7 +66,7 @@ ChatEvent = Started | Token | Done | Failed
 def check_rate(user: User) -> None:
     verdict = ratelimit.hit(get_settings().rate_chat, 'chat', user.id)
     if not verdict.allowed:
-        raise ChatError(f'You are sending questions quickly. Please wait {verdict.retry_after} s and ask again.')
+        raise ChatRateLimited(verdict.retry_after)
 
 
 async def ask(

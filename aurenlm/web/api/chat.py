@@ -15,7 +15,7 @@ from aurenlm.chat.citations import Cite
 from aurenlm.models import ChatMessage, Notebook
 from aurenlm.web.api import pagination
 from aurenlm.web.api.deps import Asker, Caller, Reader
-from aurenlm.web.api.errors import ApiError, responses
+from aurenlm.web.api.errors import ApiError, rate_limited, responses
 from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from aurenlm.web.api.schemas import UtcDatetime
 
@@ -109,6 +109,8 @@ async def ask(notebook_id: str, body: ChatIn, caller: Asker):
     events = chat.ask(caller.user, notebook, body.message, source_ids=source_ids)
     try:
         first = await anext(events)  # fails here (no sources, rate limit) before any byte is sent
+    except chat.ChatRateLimited as e:  # the per-person limit the UI shares: a limit, so 429 like every other
+        raise rate_limited(e.retry_after, str(e)) from None
     except chat.ChatError as e:
         raise ApiError(422, 'cannot_answer', str(e)) from None
     if not body.stream:

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from aurenlm.config import get_settings
 from aurenlm.models import ApiToken, User
 from aurenlm.security import ratelimit, tokens
-from aurenlm.web.api.errors import ApiError
+from aurenlm.web.api.errors import ApiError, rate_limited
 
 RateGroup = Literal['chat', 'upload', 'generate', 'default']
 
@@ -63,11 +63,8 @@ class Access:
             )
         verdict = ratelimit.hit(rate_rule(self.group), 'api', self.group, found.token.id)
         if not verdict.allowed:
-            raise ApiError(
-                429,
-                'rate_limited',
-                f'Too many requests with this token. Wait {verdict.retry_after} s and try again.',
-                headers={'Retry-After': str(verdict.retry_after)},
+            raise rate_limited(
+                verdict.retry_after, f'Too many requests with this token. Wait {verdict.retry_after} s and try again.'
             )
         return Caller(user=found.user, token=found.token)
 

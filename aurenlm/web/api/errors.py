@@ -107,6 +107,11 @@ def validation_message(exc: RequestValidationError) -> str:
     return ' '.join(problems) + ' Fix the request and send it again.'
 
 
+def rate_limited(retry_after: int, message: str) -> ApiError:
+    """Every limit answers alike: 429 `rate_limited`, and Retry-After in whole seconds (at least 1)."""
+    return ApiError(429, 'rate_limited', message, headers={'Retry-After': str(max(1, int(retry_after)))})
+
+
 def from_ingest_error(e: IngestError) -> ApiError:
     """Each ingest reason to the status a client can act on."""
     status = {
