@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -12,8 +16,15 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = {'change-me', 'changeme', 'secret', 'please-change-me', 'your-secret-key', 'xxx'}
 MIN_SECRET_LENGTH = 32
+# Words people type into a key by hand; matched anywhere in the key, ignoring case and punctuation, so
+# `Change_Me-changeme-...` is caught too. Each has 6+ characters, so a random key contains one by chance
+# less than once in a hundred thousand keys.
+_PLACEHOLDERS = 'changeme changethis secret password passwd example placeholder replace default insecure sample letmein'
+PLACEHOLDER_WORDS = tuple(_PLACEHOLDERS.split()) + ('qwerty', 'abcdef', '123456')
+# secrets.token_urlsafe(48) scores about 340 bits on this estimate, and 32 random hex digits about 110
+MIN_SECRET_BITS = 80
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class ConfigError(Exception):
@@ -48,6 +59,8 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # the reverse proxies whose X-Forwarded-* headers are believed (addresses or networks, `*` for any)
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ['127.0.0.1', '::1'])
 
     max_upload_mb: int = 50
     max_words_per_source: int = 500_000
@@ -58,7 +71,10 @@ class Settings(BaseSettings):
     allow_private_urls: bool = False
     clamd_socket: str | None = None
 
-    rate_login: str = '5/minute'
+    # failed sign-ins allowed per account, and per address, before each further failure doubles a wait
+    rate_login: str = '5/15minutes'
+    rate_login_ip: str = '50/15minutes'
+    login_backoff_max_s: int = 900
     rate_register: str = '5/minute'
     rate_chat: str = '20/minute'
     rate_api_chat: str = '30/minute'
@@ -84,7 +100,7 @@ class Settings(BaseSettings):
     feature_studio: bool = True
     feature_api: bool = True
 
-    @field_validator('allowed_origins', mode='before')
+    @field_validator('allowed_origins', 'forwarded_allow_ips', mode='before')
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -128,15 +144,52 @@ class Settings(BaseSettings):
     def resolve_secret(self) -> None:
         """Make sure a strong SECRET_KEY is set; in development, make one and keep it in DATA_DIR."""
         key = self.secret_key.get_secret_value() if self.secret_key else ''
-        weak = len(key) < MIN_SECRET_LENGTH or key.lower() in PLACEHOLDER_SECRETS
         if self.is_development:
             if not key:
                 self.secret_key = SecretStr(_development_secret(self.data_dir))
             return
         if not key:
-            raise ConfigError(f'SECRET_KEY is not set: {self.environment} needs {MIN_SECRET_LENGTH}+ random chars.')
-        if weak:
-            raise ConfigError(f'SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters.')
+            raise ConfigError(f'SECRET_KEY is not set: {self.environment} needs one; make it with: {MAKE_A_KEY}')
+        problem = secret_key_problem(key, self._other_values())
+        if problem:
+            raise ConfigError(f'SECRET_KEY is too weak ({problem}); make a random one with: {MAKE_A_KEY}')
+
+    def _other_values(self) -> list[str]:
+        """Every other setting as text, so a key copied from the database password or an API key is caught."""
+        values = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == 'secret_key' or value is None:
+                continue
+            values.append(value.get_secret_value() if isinstance(value, SecretStr) else str(value))
+        return values
+
+
+def secret_key_bits(key: str) -> float:
+    """A rough estimate of a key's randomness in bits: Shannon bits per character times the number of distinct
+    three-character runs, so a repeated pattern (`abcdefgh` x 4) earns no more than one copy of it."""
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_char = max(0.0, -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values()))
+    runs = {key[i : i + 3] for i in range(max(1, len(key) - 2))}
+    return per_char * min(len(key), len(runs) + 2)
+
+
+def secret_key_problem(key: str, other_values: Sequence[str] = ()) -> str | None:
+    """Why this SECRET_KEY is unsafe, in a few words; None when it is fine."""
+    if len(key) < MIN_SECRET_LENGTH:
+        return f'{len(key)} characters, needs {MIN_SECRET_LENGTH}+'
+    letters = re.sub(r'[^a-z0-9]', '', key.lower())
+    word = next((w for w in PLACEHOLDER_WORDS if w in letters), None)
+    if word:
+        return f'it contains the placeholder word "{word}"'
+    if any(value and (value == key or key in value) for value in other_values):
+        return 'it is the same as another setting'
+    bits = secret_key_bits(key)
+    if bits < MIN_SECRET_BITS:
+        return f'about {bits:.0f} bits of randomness, needs {MIN_SECRET_BITS}+'
+    return None
 
 
 def _development_secret(data_dir: Path) -> str:

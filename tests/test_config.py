@@ -1,5 +1,6 @@
 """Configuration: secrets are required outside development, generated safely inside it."""
 
+import secrets
 import stat
 import subprocess
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aurenlm.config import ConfigError, Settings
+from aurenlm.config import ConfigError, Settings, secret_key_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,9 +27,57 @@ def test_staging_with_weak_secret_refuses(tmp_path, weak):
 
 
 def test_production_with_strong_secret_starts(tmp_path):
-    settings = Settings(environment='production', data_dir=tmp_path, secret_key='k' * 48, _env_file=None)
+    key = secrets.token_urlsafe(48)
+    settings = Settings(environment='production', data_dir=tmp_path, secret_key=key, _env_file=None)
     settings.resolve_secret()
-    assert settings.secret() == 'k' * 48
+    assert settings.secret() == key
+
+
+@pytest.mark.parametrize(
+    ('key', 'reason'),
+    [
+        ('a' * 64, 'bits of randomness'),
+        ('changeme-changeme-changeme-changeme-x', 'placeholder word "changeme"'),
+        ('Q8vR2-kLm' + 'My_Secret' + 'Zt4Wn7Px3Yb6Hc9Jd', 'placeholder word "secret"'),
+        ('a1b2c3d4e5f6g7h8' * 4, 'bits of randomness'),  # 16 different characters, repeated: one copy's worth
+    ],
+)
+def test_production_refuses_a_key_made_by_hand(tmp_path, key, reason):
+    settings = Settings(environment='production', data_dir=tmp_path, secret_key=key, _env_file=None)
+    with pytest.raises(ConfigError) as refused:
+        settings.resolve_secret()
+    message = str(refused.value)
+    assert reason in message and '\n' not in message
+    assert 'secrets.token_urlsafe(48)' in message, 'the message says how to make a good key'
+
+
+def test_production_refuses_a_key_that_is_another_setting(tmp_path):
+    key = secrets.token_urlsafe(48)
+    for other in ({'gemini_api_key': key}, {'database_url': f'postgresql://auren:{key}@db/auren'}):
+        settings = Settings(environment='production', data_dir=tmp_path, secret_key=key, _env_file=None, **other)
+        with pytest.raises(ConfigError, match='same as another setting'):
+            settings.resolve_secret()
+
+
+def test_random_keys_of_the_usual_shapes_pass():
+    for _ in range(200):
+        for key in (secrets.token_urlsafe(48), secrets.token_urlsafe(24), secrets.token_hex(16), secrets.token_hex(32)):
+            assert secret_key_problem(key) is None, key
+
+
+def test_check_config_refuses_a_weak_production_key_in_one_line(tmp_path):
+    env = {'PATH': '/usr/bin:/bin', 'HOME': str(tmp_path), 'DATA_DIR': str(tmp_path), 'ENVIRONMENT': 'production'}
+    result = subprocess.run(
+        [sys.executable, '-m', 'aurenlm', 'check-config'],
+        env={**env, 'SECRET_KEY': 'a' * 64},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and 'SECRET_KEY' in lines[0] and 'secrets.token_urlsafe(48)' in lines[0], result.stderr
 
 
 def test_development_generates_a_private_secret_once(tmp_path):
