@@ -20,7 +20,8 @@ import numpy as np
 
 from aurenlm.config import get_settings
 from aurenlm.llm import cache
-from aurenlm.text.query import STOPWORDS, expand_identifiers
+from aurenlm.text.query import expand_identifiers
+from aurenlm.text.stopwords import STOPWORDS
 
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, text
 
 from aurenlm import db
-from aurenlm.text.query import STOPWORDS
+from aurenlm.text.stopwords import STOPWORDS
 
 HIGHLIGHT_START, HIGHLIGHT_END = '\u27e6', '\u27e7'  # ⟦ ⟧: never in ordinary text, rendered as marks by the UI
 _WORD = re.compile(r'[^\W_]+', re.UNICODE)

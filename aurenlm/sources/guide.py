@@ -14,7 +14,8 @@ from aurenlm.ingest import Extracted
 from aurenlm.llm import cache
 from aurenlm.models import Source
 from aurenlm.studio.corpus import heading_question
-from aurenlm.text.sentences import centrality, is_informative, key_phrases, normalize_ws, split_sentences
+from aurenlm.text.phrases import key_phrases
+from aurenlm.text.sentences import centrality, is_informative, normalize_ws, split_sentences
 
 GUIDE_VERSION = 'offline-1'
 SUMMARY_SENTENCES = 3

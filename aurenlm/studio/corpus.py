@@ -9,6 +9,7 @@ import numpy as np
 
 from aurenlm.studio.inputs import StudioChunk, StudioSource
 from aurenlm.studio.schemas import Cite
+from aurenlm.text import phrases
 from aurenlm.text import sentences as textutil
 
 _NUMBERING = re.compile(r'^(?:(?:chapter|section|part|appendix)\s+)?(?:\d+|[a-z]|[ivx]+)(?:\.\d+)*\.?\s+', re.I)
@@ -160,7 +161,7 @@ class Corpus:
                     )
             self.chunk_sentences.append(ids)
             prose.append('\n'.join(texts))
-        self.phrases = textutil.PhraseIndex(prose)
+        self.phrases = phrases.PhraseIndex(prose)
         self.centrality = textutil.centrality([s.text for s in self.sentences])
         self._sections: dict[int, list[Section]] = {}
 

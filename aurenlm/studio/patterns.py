@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aurenlm.text.sentences import STOPWORDS, normalize_ws
+from aurenlm.text.sentences import normalize_ws
+from aurenlm.text.stopwords import PHRASE_STOPWORDS
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -48,7 +49,7 @@ def find_definition(sentence: str) -> Definition | None:
     term_words = term.split()
     if not 1 <= len(term_words) <= 6 or len(term) > 60 or not any(ch.isalpha() for ch in term):
         return None
-    if term_words[0].lower() in _NOT_A_TERM or term_words[-1].lower() in STOPWORDS:
+    if term_words[0].lower() in _NOT_A_TERM or term_words[-1].lower() in PHRASE_STOPWORDS:
         return None
     if any(w.lower() in _AUXILIARIES for w in term_words):
         return None

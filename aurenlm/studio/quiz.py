@@ -16,6 +16,7 @@ from aurenlm.studio import patterns
 from aurenlm.studio.corpus import Corpus, Sentence
 from aurenlm.studio.options import StudioError
 from aurenlm.studio.schemas import Question, Quiz
+from aurenlm.text import phrases
 from aurenlm.text import sentences as textutil
 
 POOL_SIZE = 400
@@ -73,7 +74,7 @@ def _pattern(key: str, inflected: bool = False) -> re.Pattern[str]:
 
 
 def _answer_for(sentence: Sentence, pool: dict[str, Phrase], difficulty: str, used: set[str]) -> Phrase | None:
-    counts = textutil.phrase_counts(sentence.text)
+    counts = phrases.phrase_counts(sentence.text)
     found = [pool[key] for key in counts if key in pool and key not in used]
     n_words = len(sentence.text.split())
     found = [p for p in found if p.n_words <= max(1, n_words // 3)]  # leave enough sentence to answer from
@@ -109,7 +110,7 @@ def _overlaps(a: Phrase, b: Phrase) -> bool:
 def distractors(answer: Phrase, sentence: str, pool: dict[str, Phrase], difficulty: str) -> list[str]:
     """Three phrases of the answer's type and length, never equal to it or to each other."""
     # a phrase that is already in the sentence is no candidate for its blank
-    present = textutil.phrase_counts(sentence)
+    present = phrases.phrase_counts(sentence)
     others = [p for p in pool.values() if not _overlaps(p, answer) and p.key not in present]
     length = len(answer.form)
     similar = [

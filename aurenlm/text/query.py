@@ -11,28 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from aurenlm.text.stopwords import STOPWORDS
+
 # A word, or an identifier joined by _ . - / : (asn1_create_element, text/plain, python3.11, dh-python).
 # Apostrophes are left out on purpose: "don't" splits into don + t and both parts are dropped as stopwords.
 _TOKEN = re.compile(r'[^\W_]+(?:[_.\-/:]+[^\W_]+)*')
 _JOINERS = re.compile(r'[_.\-/:]+')
 # camelCase and ACRONYMWord boundaries: getElementById -> get Element By Id, X509Certificate -> X509 Certificate
 _CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
-
-_STOPWORD_LIST = """
-    a about above after again against all am an and any are aren as at be because been before being below between
-    both but by can cannot could couldn did didn do does doesn doing don down during each either else etc ever every
-    few for from further get gets got had hadn has hasn have haven having he her here hers herself him himself his how
-    however i if in into is isn it its itself just let ll me might more most must mustn my myself needn neither no nor
-    not of off often on once only or other ought our ours ourselves out over own re s same shall shan she should
-    shouldn so some such t than that the their theirs them themselves then there these they this those through thus to
-    too under until up upon us ve very was wasn we were weren what whatever when whenever where whereas wherever
-    whether which while who whoever whom whose why will with within without won would wouldn yet you your yours
-    yourself yourselves
-    also may anyone anything anybody somebody someone something way ways thing things
-    explain describe tell please want wants wanted wish need needs know knows happen happens happened
-    e g eg ie i.e e.g
-"""
-STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 # The opening words of a question or request carry no topic; left in, they pull a mean-pooled embedding towards every
 # other question-shaped text instead of towards the passage that answers it.

@@ -1,48 +1,23 @@
-"""Plain-text helpers shared by the offline engine: sentence spans, key phrases and sentence centrality.
+"""Sentence helpers shared by the offline engine: sentence spans, content words and sentence centrality.
 
 Everything here is deterministic and numpy-only, so the same sources always give the same studio output.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from aurenlm.text.stopwords import PHRASE_STOPWORDS
 
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-# Function words plus the vague verbs and adverbs that make a "phrase" read like a sentence fragment.
-STOPWORDS = _wordset(
-    """
-    a about above across after again against all almost also although always am among an and another any anyone
-    anything are around as at be became because become becomes been before being below between both but by can
-    cannot could did do does doing done down during each either else enough etc even ever every few for from
-    further get gets given gives go goes going got had has have having he her here hers herself him himself his how
-    however i if in into is it its itself just least less let like likely made make makes many may me might more
-    most much must my myself need needs neither no nor not now of off often on once one only onto or other others
-    otherwise our ours ourselves out over own per perhaps please put quite rather really same see seen shall she
-    should since so some something sometimes still such than that the their theirs them themselves then there
-    therefore these they this those though through thus to too toward towards under until up upon us use used uses
-    using very via was we well were what whatever when whenever where whereas whether which while who whom whose why
-    will with within without would yet you your yours yourself yourselves
-    able above according actually already anyway become certain clearly different e.g eg etc example following
-    general generally i.e ie instead later mainly new non old particular possible rather several simply sure take
-    taken takes usually various whole way ways within without yes
-    called contain contains described describes done found include includes including keep known mean means
-    provide provided provides refer refers return returns said say says set show shown shows value want wants
-    first second third last next previous section chapter page figure table note notes see also above below
-    containing regarding regardless respectively http https www com org html htm
-    indicates specifies allows requires represents defines creates reads writes checks holds stores supports
-    becomes means tells gets lets makes needs tries
-    """
-)
 
 # Abbreviations whose trailing period does not end a sentence.
 _ABBREVIATIONS = _wordset(
@@ -61,9 +36,7 @@ _CODE_HINT = re.compile(
 _BOUNDARY = re.compile(r'[.!?]+[)"\'”’\]]*(?=\s+[(\["\'“‘A-Z0-9])')
 _WS = re.compile(r'\s+')
 _SOFT_HYPHEN = re.compile('[\u00ad\ufffe]\\s*')  # pdfium marks hyphenation breaks with U+FFFE
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*")
 _WORD = re.compile(r'\w+', re.UNICODE)
-_URL = re.compile(r'\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+|\S+@\S+\.\w+', re.I)
 _TERMINAL = ('.', '!', '?', '.)', '."', '.”', '.’', '?"', '?”', '!"')
 
 
@@ -87,8 +60,8 @@ def words(text: str) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words that carry meaning: no stopwords, no bare numbers, no single letters."""
-    return [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and not w.isdigit()]
+    """Lower-cased words that carry meaning: no (key-phrase) stopwords, bare numbers or single letters."""
+    return [w for w in words(text) if len(w) > 1 and w not in PHRASE_STOPWORDS and not w.isdigit()]
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -249,139 +222,6 @@ def strip_bullet(span: Span) -> Span:
         return span
     cut = match.end()
     return Span(span.start + cut, span.end, span.text[cut:], 'prose')
-
-
-# -- key phrases --------------------------------------------------------------------------------------------------
-
-
-def _phrase_tokens(text: str) -> list[list[str]]:
-    """Runs of candidate words, broken at stopwords, numbers and punctuation (a cheap noun-phrase chunker)."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    last_end = -1
-    for match in _TOKEN.finditer(text):
-        token = match.group(0).rstrip('.')
-        gap = text[last_end : match.start()] if last_end >= 0 else ' '
-        lower = token.lower()
-        bad = (
-            lower in STOPWORDS
-            or len(token) < 2
-            or "'" in token
-            or '’' in token
-            or lower.endswith('ly')
-            and len(lower) > 4
-        )
-        if bad or gap.strip() or len(current) >= 6:
-            if current:
-                runs.append(current)
-            current = []
-        if not bad:
-            current.append(token)
-        last_end = match.end()
-    if current:
-        runs.append(current)
-    return runs
-
-
-def phrase_forms(text: str, max_len: int = 3) -> Counter[str]:
-    """Count candidate phrases (1..max_len words) as spelled in the text."""
-    forms: Counter[str] = Counter()
-    # addresses are not topics, and their pieces ("https", "org") would outrank real phrases
-    for run in _phrase_tokens(_URL.sub(' . ', text)):
-        for n in range(1, min(max_len, len(run)) + 1):
-            for i in range(len(run) - n + 1):
-                gram = run[i : i + n]
-                if n == 1 and len(gram[0]) < 3:
-                    continue
-                if gram[-1].islower() and gram[-1].endswith('ed') and len(gram[-1]) > 4:
-                    continue  # "element deleted", "documents released": a clause, not a name
-                forms[' '.join(gram)] += 1
-    return forms
-
-
-def phrase_counts(text: str, max_len: int = 3) -> Counter[str]:
-    """Count candidate phrases by lower-cased key."""
-    counts: Counter[str] = Counter()
-    for form, n in phrase_forms(text, max_len).items():
-        counts[form.lower()] += n
-    return counts
-
-
-class PhraseIndex:
-    """Candidate phrases per document (chunk), scored by TF-IDF over any subset of the documents."""
-
-    def __init__(self, docs: Sequence[str]) -> None:
-        self.per_doc: list[Counter[str]] = []
-        self.df: Counter[str] = Counter()
-        self.total: Counter[str] = Counter()
-        all_forms: Counter[str] = Counter()
-        for doc in docs:
-            forms = phrase_forms(doc)
-            all_forms.update(forms)
-            counts: Counter[str] = Counter()
-            for form, n in forms.items():
-                counts[form.lower()] += n
-            self.per_doc.append(counts)
-            self.df.update(counts.keys())
-            self.total.update(counts)
-        # the most common spelling of each phrase is how it is shown (ties broken alphabetically, for determinism)
-        self._display: dict[str, str] = {}
-        for form, _count in sorted(all_forms.items(), key=lambda kv: (-kv[1], kv[0])):
-            self._display.setdefault(form.lower(), form)
-        self.n_docs = max(1, len(docs))
-
-    def idf(self, key: str) -> float:
-        return math.log((self.n_docs + 1) / (self.df[key] + 1)) + 1.0
-
-    def display(self, key: str) -> str:
-        return self._display.get(key, key)
-
-    def scores(self, doc_ids: Iterable[int] | None = None, min_total: int = 2) -> dict[str, float]:
-        """TF-IDF of every phrase over the given documents; phrases seen fewer than `min_total` times are noise."""
-        if doc_ids is None:
-            tf = self.total
-        else:
-            tf = Counter()
-            for i in doc_ids:
-                tf.update(self.per_doc[i])
-        scored = {}
-        for key, count in tf.items():
-            if self.total[key] < min_total:
-                continue
-            n = key.count(' ') + 1
-            # longer phrases are rarer but more telling; a modest boost keeps unigrams from crowding them out
-            boost = (1.0, 1.6, 1.9)[min(n, 3) - 1]
-            if n == 1 and self.display(key).isalpha() and self.display(key).islower():
-                boost = 0.8  # a plain lower-case word is more often an adjective or a verb than a topic
-            scored[key] = (1.0 + math.log(count)) * self.idf(key) * boost
-        return scored
-
-    def top(
-        self, doc_ids: Iterable[int] | None = None, k: int = 10, exclude: Iterable[str] = (), min_total: int = 2
-    ) -> list[str]:
-        """The k best phrases over the documents, skipping ones that overlap a better phrase (display forms)."""
-        scored = self.scores(doc_ids, min_total=min_total)
-        if not scored and min_total > 1:
-            scored = self.scores(doc_ids, min_total=1)
-        excluded = [{t.lower().rstrip('.') for t in _TOKEN.findall(e)} for e in exclude]
-        chosen: list[str] = []
-        chosen_sets: list[set[str]] = []
-        for key, _score in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
-            tokens = set(key.split())
-            if any(tokens <= s or s <= tokens for s in chosen_sets):
-                continue
-            if any(tokens <= e for e in excluded if e):
-                continue
-            chosen.append(self.display(key))
-            chosen_sets.append(tokens)
-            if len(chosen) >= k:
-                break
-        return chosen
-
-
-def key_phrases(docs: Sequence[str], k: int = 10) -> list[str]:
-    """The k most characteristic phrases of a set of documents (TF-IDF across the documents)."""
-    return PhraseIndex(docs).top(k=k)
 
 
 # -- centrality ---------------------------------------------------------------------------------------------------
