@@ -19,6 +19,7 @@ from aurenlm.config import ConfigError, Settings, get_settings
 from aurenlm.log import new_request_id, request_id_var, setup_logging
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
 from aurenlm.web import api, health
+from aurenlm.web.proxies import TrustedProxyMiddleware
 from aurenlm.web.request_id import RequestIdMiddleware
 from pages import downloads, exports
 
@@ -60,6 +61,7 @@ def install_middleware(settings: Settings) -> None:
             allow_headers=['Authorization', 'Content-Type'],
         )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TrustedProxyMiddleware)  # outermost of ours: everything after sees the real client
     core.sio.eio.cors_allowed_origins = socket_origin_check(settings)
 
 
@@ -164,6 +166,9 @@ def main() -> None:
         show=False,
         show_welcome_message=False,
         uvicorn_logging_level=settings.log_level.lower(),
+        # TrustedProxyMiddleware does uvicorn's job, because it has to see the immediate peer first
+        proxy_headers=False,
+        forwarded_allow_ips=','.join(settings.forwarded_allow_ips),
         reconnect_timeout=10.0,
         log_config=None,  # uvicorn's own logging config would replace the loguru routing
     )

@@ -64,7 +64,11 @@ def socket_origin_check(settings: Settings):
         origin = origin.rstrip('/')
         if origin in allowed:
             return True
-        host = environ.get('HTTP_X_FORWARDED_HOST') or environ.get('HTTP_HOST', '')
+        # X-Forwarded-Host counts only when the immediate peer is a configured proxy (web/proxies.py marks the
+        # scope); from anyone else a client could name any host it likes and pass as same-origin
+        from_proxy = environ.get('asgi.scope', {}).get('aurenlm.from_proxy', False)
+        forwarded = environ.get('HTTP_X_FORWARDED_HOST', '') if from_proxy else ''
+        host = forwarded or environ.get('HTTP_HOST', '')
         return urlsplit(origin).netloc == host.split(',')[0].strip()
 
     return is_allowed
