@@ -27,20 +27,6 @@ SAVE_KEYS = (
     '{ e.preventDefault(); e.stopPropagation(); emit(); } }'
 )
 
-CSS = """
-.auren-note-card { cursor: pointer; border-radius: 8px; }
-.auren-note-card:hover, .auren-note-card:focus-visible { background: rgba(79, 70, 229, .06); outline: none; }
-.auren-note-snippet { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-.auren-note-body textarea { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
-.auren-note-preview { border-top: 1px dashed #cbd5e1; }
-.auren-diff { white-space: pre-wrap; word-break: break-word; font-size: .85rem; line-height: 1.55; }
-.auren-diff ins { background: #dcfce7; color: #14532d; text-decoration: none; border-radius: 3px; }
-.auren-diff del { background: #fee2e2; color: #7f1d1d; text-decoration: line-through; border-radius: 3px; }
-.body--dark .auren-diff ins { background: #14532d; color: #dcfce7; }
-.body--dark .auren-diff del { background: #7f1d1d; color: #fee2e2; }
-.auren-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-"""
-
 
 def snippet(body: str, limit: int = 140) -> str:
     """A plain one-liner of a note's text for the list."""
@@ -298,7 +284,6 @@ class NotesPane:
         self.oldest: tuple | None = None
         self.deleted: notes.DeletedNote | None = None
         self.undo_timer: ui.timer | None = None
-        ui.add_css(CSS)
         with ui.column().classes('w-full h-full gap-0 no-wrap auren-notes').mark('notes-pane') as self.root:
             with ui.column().classes('w-full h-full gap-0 no-wrap') as self.list_view:
                 with ui.row().classes('w-full items-center justify-between px-4 pt-3 pb-1'):
