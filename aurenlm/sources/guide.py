@@ -17,7 +17,7 @@ from aurenlm.studio.corpus import heading_question
 from aurenlm.text.phrases import key_phrases
 from aurenlm.text.sentences import centrality, is_informative, normalize_ws, split_sentences
 
-GUIDE_VERSION = 'offline-1'
+GUIDE_VERSION = 'offline-2'  # 2: one stopword list (text/stopwords.py) changed which words make topics
 SUMMARY_SENTENCES = 3
 MAX_SENTENCES = 4000  # centrality over more sentences adds cost, not quality
 

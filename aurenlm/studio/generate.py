@@ -27,7 +27,7 @@ from aurenlm.studio.quiz import offline_quiz
 from aurenlm.studio.reports import offline_report
 from aurenlm.studio.schemas import FlashcardsDraft, MindMapDraft, QuizDraft, ReportDraft, SourceDigest
 
-OFFLINE_ENGINE_VERSION = 'offline-1'  # bump when the offline generators change their output
+OFFLINE_ENGINE_VERSION = 'offline-2'  # bump when the offline generators change their output (2: one stopword list)
 SINGLE_CALL_WORDS = 12_000  # above this the selection is map-reduced
 MAP_PART_WORDS = 60_000  # one map call reads at most this much of a source
 MAP_CONCURRENCY = 4
