@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from nicegui import ui
 
-from aurenlm.chat.citations import MARKER, markers_in
+from aurenlm.chat.citations import markdown_rule
 
 
 @dataclass
@@ -44,42 +43,15 @@ def _chip(n: int, cite: CiteInfo | None) -> str:
     )
 
 
-def _cite_rule(cites: dict[int, CiteInfo]):
-    def rule(state) -> None:
-        for block in state.tokens:
-            if block.type != 'inline' or not block.children:
-                continue
-            children: list[Token] = []
-            for token in block.children:
-                if token.type != 'text' or '[' not in token.content:
-                    children.append(token)
-                    continue
-                position = 0
-                for match in MARKER.finditer(token.content):
-                    if match.start() > position:
-                        children.append(_text(token.content[position : match.start()]))
-                    chips = ''.join(_chip(n, cites.get(n)) for n in markers_in(match.group(1)))
-                    html_token = Token('html_inline', '', 0)
-                    html_token.content = f'<span class="auren-cites">{chips}</span>'
-                    children.append(html_token)
-                    position = match.end()
-                if position < len(token.content):
-                    children.append(_text(token.content[position:]))
-            block.children = children
-
-    return rule
-
-
-def _text(content: str) -> Token:
-    token = Token('text', '', 0)
-    token.content = content
-    return token
-
-
 def renderer(cites: dict[int, CiteInfo]) -> MarkdownIt:
-    """A parser whose chips read `cites` at render time (mutate the dict to update them)."""
+    """A parser whose chips read `cites` at render time (mutate the dict to update them). Every marker becomes a
+    chip; one whose passage is unknown is shown greyed out."""
+
+    def chips(markers: list[int]) -> str:
+        return '<span class="auren-cites">' + ''.join(_chip(n, cites.get(n)) for n in markers) + '</span>'
+
     md = _parser()
-    md.core.ruler.push('auren_cites', _cite_rule(cites))
+    md.core.ruler.push('auren_cites', markdown_rule(chips))
     return md
 
 

@@ -1,11 +1,15 @@
-"""Citation markers in an answer -> the passages that were in its prompt, each with a verbatim supporting quote."""
+"""Citation markers in an answer -> the passages that were in its prompt, each with a verbatim supporting quote; and
+the one rule that turns those markers into HTML when the text is rendered as Markdown (on screen and in a PDF)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loguru import logger
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 from aurenlm.llm.base import Passage, locate_quote
 from aurenlm.text.sentences import content_words, split_sentences
@@ -35,6 +39,49 @@ def markers_in(group: str) -> list[int]:
         if part.strip().isdigit():
             numbers.append(int(part))
     return numbers
+
+
+def markdown_rule(chip: Callable[[list[int]], str | None]) -> Callable[[StateCore], None]:
+    """A markdown-it core rule: each marker group in the text (`[1]`, `[2, 3]`) becomes the HTML that `chip` returns
+    for its numbers, or stays text when `chip` returns None. Only `chip`'s HTML is added, so it must escape what it
+    puts in; everything else stays a text token, escaped by the renderer. Code spans and blocks are not text tokens,
+    so a `[1]` in code stays as written."""
+
+    def rule(state: StateCore) -> None:
+        for block in state.tokens:
+            if block.type != 'inline' or not block.children:
+                continue
+            children: list[Token] = []
+            for token in block.children:
+                if token.type == 'text' and '[' in token.content:
+                    children.extend(_chips_in(token.content, chip))
+                else:
+                    children.append(token)
+            block.children = children
+
+    return rule
+
+
+def _chips_in(text: str, chip: Callable[[list[int]], str | None]) -> list[Token]:
+    out: list[Token] = []
+    position = 0
+    for match in MARKER.finditer(text):
+        markup = chip(markers_in(match.group(1)))
+        if markup is None:
+            continue
+        if match.start() > position:
+            out.append(_token('text', text[position : match.start()]))
+        out.append(_token('html_inline', markup))
+        position = match.end()
+    if position < len(text):
+        out.append(_token('text', text[position:]))
+    return out
+
+
+def _token(kind: str, content: str) -> Token:
+    token = Token(kind, '', 0)
+    token.content = content
+    return token
 
 
 def used_markers(answer: str) -> list[int]:

@@ -24,7 +24,8 @@ from markdown_it.token import Token
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from aurenlm.chat.citations import MARKER, markers_in
+from aurenlm.chat.citations import markdown_rule
+from aurenlm.exchange.document import FootnoteCounter
 
 if TYPE_CHECKING:
     from aurenlm.exchange.document import Doc, Footnote
@@ -106,24 +107,6 @@ def html_to_pdf(document: str, *, stylesheet: str | None = None, fetcher: SafeFe
 # -- Markdown to HTML, with footnotes ---------------------------------------------------------------------------------
 
 
-class _Footnotes:
-    """Numbers footnotes across the document; weasyprint floats each one to the bottom of its page."""
-
-    def __init__(self) -> None:
-        self.next = 1
-
-    def take(self) -> int:
-        number = self.next
-        self.next += 1
-        return number
-
-
-def _html_token(content: str) -> Token:
-    token = Token('html_inline', '', 0)
-    token.content = content
-    return token
-
-
 def _text_token(content: str) -> Token:
     token = Token('text', '', 0)
     token.content = content
@@ -134,45 +117,17 @@ def footnote_html(number: int, note: Footnote) -> str:
     return f'<span class="fn" data-n="{number}">{html.escape(note.text())}</span>'
 
 
-def _markdown(cites: dict[int, Footnote], counter: _Footnotes, shift: int) -> MarkdownIt:
+def _markdown(cites: dict[int, Footnote], counter: FootnoteCounter, shift: int) -> MarkdownIt:
     md = MarkdownIt('commonmark', {'html': False, 'linkify': False, 'typographer': False}).enable(
         ['table', 'strikethrough']
     )
     numbers: dict[int, int] = {}
 
-    def rule(state) -> None:
-        for token in state.tokens:
-            if token.type in ('heading_open', 'heading_close') and shift:
-                token.tag = f'h{min(6, int(token.tag[1]) + shift)}'
-            if token.type != 'inline' or not token.children:
-                continue
-            children: list[Token] = []
-            for child in token.children:
-                if child.type == 'image':
-                    source = str(child.attrs.get('src', ''))
-                    if not source.startswith('data:image/'):
-                        alt = child.content or 'image'
-                        children.append(_text_token(f'[image: {alt}]'))
-                        continue
-                if child.type != 'text' or '[' not in child.content:
-                    children.append(child)
-                    continue
-                children.extend(_cite_tokens(child.content, cites, numbers, counter))
-            token.children = children
-
-    md.core.ruler.push('auren_export', rule)
-    return md
-
-
-def _cite_tokens(text: str, cites: dict[int, Footnote], numbers: dict[int, int], counter: _Footnotes) -> list[Token]:
-    out: list[Token] = []
-    position = 0
-    for match in MARKER.finditer(text):
-        known = [n for n in markers_in(match.group(1)) if n in cites]
+    def footnotes(markers: list[int]) -> str | None:
+        """Known markers become footnotes; a group with none known stays as written."""
+        known = [n for n in markers if n in cites]
         if not known:
-            continue
-        if match.start() > position:
-            out.append(_text_token(text[position : match.start()]))
+            return None
         parts = []
         for n in known:
             if n in numbers:  # the same passage again in this text: point at the footnote already made
@@ -180,14 +135,29 @@ def _cite_tokens(text: str, cites: dict[int, Footnote], numbers: dict[int, int],
             else:
                 numbers[n] = counter.take()
                 parts.append(footnote_html(numbers[n], cites[n]))
-        out.append(_html_token(''.join(parts)))
-        position = match.end()
-    if position < len(text):
-        out.append(_text_token(text[position:]))
-    return out
+        return ''.join(parts)
+
+    def shift_headings_and_drop_images(state) -> None:
+        for token in state.tokens:
+            if token.type in ('heading_open', 'heading_close') and shift:
+                token.tag = f'h{min(6, int(token.tag[1]) + shift)}'
+            if token.type != 'inline' or not token.children:
+                continue
+            children: list[Token] = []
+            for child in token.children:
+                if child.type == 'image' and not str(child.attrs.get('src', '')).startswith('data:image/'):
+                    children.append(_text_token(f'[image: {child.content or "image"}]'))
+                else:
+                    children.append(child)
+            token.children = children
+
+    # the citations first: an image's alt text put back as text is not read for markers
+    md.core.ruler.push('auren_cites', markdown_rule(footnotes))
+    md.core.ruler.push('auren_export', shift_headings_and_drop_images)
+    return md
 
 
-def markdown_html(text: str, cites: dict[int, Footnote], counter: _Footnotes, shift: int = 0) -> str:
+def markdown_html(text: str, cites: dict[int, Footnote], counter: FootnoteCounter, shift: int = 0) -> str:
     return _markdown(cites, counter, shift).render(text or '')
 
 
@@ -201,7 +171,7 @@ def _e(text: str) -> str:
 def doc_html(doc: Doc) -> str:
     from aurenlm.exchange.document import Heading, Markdown, Meta, Question, Table
 
-    counter = _Footnotes()
+    counter = FootnoteCounter()  # weasyprint floats each footnote to the bottom of its page
     parts: list[str] = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f'<title>{_e(doc.title)}</title><meta name="generator" content="AurenLM"></head><body>',
