@@ -17,9 +17,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from aurenlm import db, migrate
+from aurenlm import db, migrate, repos
 from aurenlm.config import reset_settings
+from aurenlm.models import Notebook, User
 from aurenlm.security import ratelimit
+from tests.helpers import person
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -91,6 +93,18 @@ def fresh_state(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     yield data_dir
     reset_settings()
     ratelimit.reset()
+
+
+@pytest.fixture
+def ann() -> User:
+    """Ann, a signed-up user: the one most tests act as."""
+    return person('ann@example.com')
+
+
+@pytest.fixture
+def notebook(ann: User) -> Notebook:
+    """Ann's notebook "Manuals", empty."""
+    return repos.notebooks.create(ann, 'Manuals')
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ from tests.sourcekit import drain, ready_source
 
 
 @pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
-
-
-@pytest.fixture
 async def pdf(ann, notebook):
     return await ready_source(ann, notebook.id, 'libtasn1.pdf')
 

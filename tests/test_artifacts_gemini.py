@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 
-from aurenlm import jobs, repos
+from aurenlm import jobs
 from aurenlm.llm import reset_provider
 from aurenlm.studio import MindMap, Report, artifacts
 from aurenlm.studio.schemas import iter_nodes
 from tests.fakes.gemini_server import BadJson, Reply, Stall, start_fake_gemini
-from tests.helpers import person
 from tests.sourcekit import drain, ready_source
 
 MINDMAP = {
@@ -24,16 +22,6 @@ MINDMAP = {
         {'label': 'Parsing', 'children': []},
     ],
 }
-
-
-@pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
 
 
 @pytest.fixture
@@ -156,22 +144,28 @@ async def test_a_large_selection_is_map_reduced_one_call_per_source(ann, noteboo
     assert {c.source_id for c in cited} == {s.id for s in selected}, 'every source contributes'
 
 
-async def test_cancelling_a_running_generation_stops_it_and_saves_nothing(ann, notebook, readme, gemini) -> None:
-    gemini.script(Stall(seconds=5, then=Reply(text=json.dumps(MINDMAP))))
+async def test_cancelling_a_running_generation_stops_it_and_saves_nothing(
+    ann, notebook, readme, gemini, settings_env
+) -> None:
+    # the model stays silent until the fake stops and may take 10 minutes: only abandoning the call ends the job
+    # (how fast is a figure in bench/timings.py, artifact_cancel_ms)
+    settings_env(GEMINI_TIMEOUT_S='600')
+    reset_provider()
+    gemini.script(Stall(seconds=600, then=Reply(text=json.dumps(MINDMAP))))
     artifact = artifacts.start(ann, notebook.id, 'mindmap', [readme.id])
     worker = jobs.Worker(concurrency=1, poll_s=0.05)
     worker.start()
     try:
-        for _ in range(100):
+        for _ in range(600):
             if calls(gemini) and artifacts.get(ann, artifact.id).status == 'running':
                 break
             await asyncio.sleep(0.05)
         assert artifacts.get(ann, artifact.id).status == 'running'
-        started = time.monotonic()
         cancelled = artifacts.cancel(ann, artifact.id)
         assert cancelled.status == 'cancelled'
-        await worker.drain(timeout_s=4)
-        assert time.monotonic() - started < 2, 'the model call was abandoned, not waited for'
+        await worker.drain(timeout_s=60)
+        (request,) = calls(gemini)
+        assert request.status == 0, 'the model call was abandoned while the model was still silent'
     finally:
         await worker.stop()
     final = artifacts.get(ann, artifact.id)

@@ -17,16 +17,6 @@ from tests.sourcekit import ready_source
 
 
 @pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
-
-
-@pytest.fixture
 def gemini(settings_env):
     with start_fake_gemini() as fake:
         settings_env(

@@ -24,16 +24,6 @@ from tests.sourcekit import ready_source
 PASSWD = Path('/etc/passwd')
 
 
-@pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
-
-
 class Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 

@@ -18,18 +18,7 @@ from aurenlm.models import Artifact, ChatMessage, Citation, Note, Notebook, Note
 from aurenlm.notes import service as notes
 from aurenlm.sources import service as sources
 from aurenlm.studio import artifacts
-from tests.helpers import person
 from tests.sourcekit import drain, ready_source
-
-
-@pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
 
 
 async def collect(events):

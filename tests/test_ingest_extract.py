@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import time
 import zipfile
 from pathlib import Path
 
@@ -198,17 +197,16 @@ def test_pdf_without_text_suggests_ocr(tmp_path: Path) -> None:
     assert 'OCR' in str(error.value)
 
 
-def test_pdf_speed(tmp_path: Path) -> None:
+def test_a_long_pdf_is_read_whole_in_one_process_or_several(tmp_path: Path) -> None:
+    # its speed is a figure in bench/timings.py (pdf_pages_per_s), not a test
     line = 'The parser reads each definition and builds the structure in memory for later use.'
-    path = make_pdf(tmp_path / 'long.pdf', [[(line, 10, False)] * 45] * 240)
+    path = make_pdf(
+        tmp_path / 'long.pdf', [[(f'Sheet {n}.', 10, False)] + [(line, 10, False)] * 44 for n in range(240)]
+    )
     for processes in (1, None):
-        started = time.perf_counter()
         result = extract(path, 'pdf', processes=processes)
-        elapsed = time.perf_counter() - started
-        assert len(result.pages) == 240 and line in result.pages[-1].text
-        print(f'processes={processes}: {240 / elapsed:.0f} pages/s')
-        # the target is 500 pages/s on two cores; shared CI machines get a wide margin
-        assert 240 / elapsed > 100
+        assert [p.number for p in result.pages] == list(range(1, 241))
+        assert all(p.text.startswith(f'Sheet {p.number - 1}.') and line in p.text for p in result.pages)
 
 
 def test_pdf_parallel_read_matches_serial(tmp_path: Path) -> None:
@@ -267,15 +265,24 @@ def write_docx_bomb(path: Path, megabytes: int, zip64: bool = True) -> Path:
     return path
 
 
-def test_docx_zip_bomb_is_refused(tmp_path: Path) -> None:
+def test_docx_zip_bomb_is_refused_from_its_directory_without_inflating_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_docx_bomb(tmp_path / 'bomb.docx', 300)
     assert path.stat().st_size < 1024 * 1024  # deflate tops out near 1000:1
-    started = time.perf_counter()
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def open_member(self, name, *args, **kwargs):
+        opened.append(getattr(name, 'filename', name))
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, 'open', open_member)
     with pytest.raises(IngestError) as error:
         extract(path, 'docx')
     assert error.value.code == 'zip_bomb'
     assert 'expands to far more data' in str(error.value)
-    assert time.perf_counter() - started < 1
+    assert opened == []  # refused from the sizes in the directory: not one byte inflated (bench/timings.py: time)
 
 
 def test_docx_zip_bomb_with_lying_sizes_is_refused(tmp_path: Path) -> None:

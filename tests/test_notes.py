@@ -15,18 +15,8 @@ from tests.sourcekit import drain, ready_source
 
 
 @pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
 def bob():
     return person('bob@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
 
 
 async def collect(events):

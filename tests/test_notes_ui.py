@@ -22,16 +22,6 @@ from tests.helpers import person, sign_in
 
 
 @pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Field notes')
-
-
-@pytest.fixture
 def notes_page(user: User, monkeypatch):
     """A page with just the Notes pane and the Export menu for a notebook."""
     monkeypatch.setattr(notes_pane, 'AUTOSAVE_AFTER_S', 0.3)
@@ -150,7 +140,7 @@ async def test_export_menu_downloads_and_import_opens_the_new_notebook(user: Use
     await notes_page(notebook.id)
     user.find(marker='export-notebook-md').click()
     response = await user.download.next(timeout=5)
-    assert response.status_code == 200 and response.text.startswith('# Field notes')
+    assert response.status_code == 200 and response.text.startswith('# Manuals')
 
     data = (await export.export_notebook(ann, notebook.id, 'json')).content
     user.find(marker='import-notebook').click()
@@ -163,7 +153,7 @@ async def test_export_menu_downloads_and_import_opens_the_new_notebook(user: Use
     assert len(repos.notebooks.list_for(ann)) == 1
 
     await upload.handle_uploads([SmallFileUpload('nb.json', 'application/json', data)])
-    await user.should_see('Imported “Field notes”')
+    await user.should_see('Imported “Manuals”')
     listed = repos.notebooks.list_for(ann)
     assert len(listed) == 2
     copy = next(n for n in listed if n.id != notebook.id)

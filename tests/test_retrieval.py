@@ -9,18 +9,7 @@ import pytest
 from aurenlm import repos
 from aurenlm.search import retrieval
 from aurenlm.search.index import Hit
-from tests.helpers import person
 from tests.sourcekit import ready_source
-
-
-@pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Manuals')
 
 
 @pytest.fixture

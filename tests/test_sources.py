@@ -29,16 +29,6 @@ def nothing_left() -> None:
     assert stored_files() == []
 
 
-@pytest.fixture
-def ann():
-    return person('ann@example.com')
-
-
-@pytest.fixture
-def notebook(ann):
-    return repos.notebooks.create(ann, 'Reading')
-
-
 async def test_pdf_page_text_and_search_on_this_database(ann, notebook) -> None:
     source = await ready_source(ann, notebook.id, 'libtasn1.pdf')
     assert source.kind == 'pdf' and source.page_count == 36 and source.word_count > 5000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from test_studio_corpus import libtasn1, selection
 
 from aurenlm.studio import patterns
@@ -133,7 +131,8 @@ def test_a_36_page_pdf_is_analysed_into_exact_sentences_from_every_part() -> Non
     assert max(c.page for c in source.chunks) == 36
     corpus = Corpus([source])
     assert all(corpus.chunks[s.chunk].text[s.start : s.end] == s.text for s in corpus.sentences)
-    assert {corpus.chunks[s.chunk].page for s in corpus.sentences} >= set(range(2, 36, 4))
+    pages = {corpus.chunks[s.chunk].page for s in corpus.sentences}  # not the title, contents or index pages
+    assert len(pages) >= 25 and min(pages) <= 4 and max(pages) >= 34
     assert len(corpus.phrases.top(k=5)) == 5
 
 
