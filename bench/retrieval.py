@@ -24,7 +24,7 @@ import resource
 import string
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,17 +51,8 @@ DOCUMENTS = [
 ]
 
 
-@dataclass
-class BenchChunk:
-    """A chunk as the app stores it (the fields `retrieval.merge_passages` reads); the source id is the file name."""
-
-    id: int
-    source_id: str
-    page: int
-    char_start: int
-    char_end: int
-    heading: str
-    text: str
+# A chunk is the app's own row (`retrieval.ChunkRow`: what merging reads); its source id is the file name.
+BenchChunk = retrieval.ChunkRow
 
 
 # --- ingest, as the app does it: one notebook holding all five documents ---

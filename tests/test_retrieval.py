@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from aurenlm import repos
@@ -85,22 +83,11 @@ async def test_the_index_follows_sources_as_they_change(ann, notebook, manuals) 
     assert retrieval.notebook_index(notebook.id)[0] is not index
 
 
-@dataclass
-class Row:
-    id: int
-    source_id: str
-    page: int
-    char_start: int
-    char_end: int
-    heading: str
-    text: str
-
-
 PAGE = 'Alpha beta gamma. Delta epsilon zeta. Eta theta iota. Kappa lambda mu.'
 
 
-def _row(chunk_id: int, start: int, end: int, page: int = 1, source: str = 's') -> Row:
-    return Row(chunk_id, source, page, start, end, 'H', PAGE[start:end])
+def _row(chunk_id: int, start: int, end: int, page: int = 1, source: str = 's') -> retrieval.ChunkRow:
+    return retrieval.ChunkRow(chunk_id, source, page, start, end, 'H', PAGE[start:end])
 
 
 def _hits(*ids: int) -> list[Hit]:
