@@ -9,9 +9,9 @@ from nicegui import background_tasks, ui
 
 from aurenlm import repos
 from aurenlm.chat import service as chat
+from aurenlm.chat import versions as chat_versions
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage
-from aurenlm.notes import service as notes
 from components import dialogs
 from components.history_dialog import VersionStepper, edit_question
 from components.markdown_view import CiteInfo, MarkdownView
@@ -77,7 +77,7 @@ class AnswerBubble:
         self.versions.clear()
         if self.message.status == 'streaming':
             return
-        versions = notes.chat_versions(self.pane.state.user, self.message.id)
+        versions = chat_versions.versions(self.pane.state.user, self.message.id)
         if len(versions) > 1:
             with self.versions:
                 VersionStepper(versions, self.message.id, on_show=self.show_version)

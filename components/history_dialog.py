@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from aurenlm.chat import versions as chat_versions
 from aurenlm.models import ChatMessage, Note
 from aurenlm.notes import diffing
 from aurenlm.notes import service as notes
@@ -91,18 +92,17 @@ class HistoryDialog:
     def _row(self, version: VersionInfo, *, current: bool) -> None:
         when = timefmt.clock(version.created_at)
         with ui.row().classes('w-full items-center no-wrap gap-2 px-2 py-1 border-b').mark('version-row'):
-            check = ui.checkbox(on_change=lambda e, v=version.id: self._pick(v, bool(e.value))).props(
-                f'dense aria-label="Compare the version of {when}"'
-            )
+            check = ui.checkbox(on_change=lambda e, v=version.id: self._pick(v, bool(e.value))).props('dense')
+            check.props['aria-label'] = f'Compare the version of {when}'
             self.checks[version.id] = check
             with ui.column().classes('flex-grow min-w-0 gap-0'):
                 label = timefmt.relative(version.created_at) + (' · current' if current else '')
                 ui.label(label).classes('text-sm font-medium').mark('version-time')
                 ui.label(f'{when} · {version.author}').classes('text-xs text-slate-500').mark('version-author')
             if not current:
-                ui.button(icon='restore', on_click=lambda v=version: self.restore(v)).props(
-                    f'flat round dense size=sm aria-label="Restore the version of {when}"'
-                ).tooltip('Restore this version').mark('restore-version')
+                restore = ui.button(icon='restore', on_click=lambda v=version: self.restore(v))
+                restore.props('flat round dense size=sm').tooltip('Restore this version').mark('restore-version')
+                restore.props['aria-label'] = f'Restore the version of {when}'
 
     def _pick(self, version_id: str, on: bool) -> None:
         if on and version_id not in self.picked:
@@ -208,8 +208,8 @@ async def edit_question(state: NotebookState, message: ChatMessage) -> ChatMessa
     if text is None:
         return None
     try:
-        edited = notes.edit_question(state.user, message.id, text)
-    except notes.NoteError as e:
+        edited = chat_versions.edit_question(state.user, message.id, text)
+    except chat_versions.EditError as e:
         ui.notify(str(e), type='warning')
         return None
     if edited is None:

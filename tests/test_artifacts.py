@@ -211,10 +211,14 @@ async def test_nobody_reaches_another_persons_artifacts(ann, notebook, pdf) -> N
     assert artifacts.regenerate(bob, quiz.id) is None
     assert artifacts.delete(bob, quiz.id) is False
     assert artifacts.start(bob, notebook.id, 'quiz', [pdf.id]) is None
+    assert repos.artifacts.set_fields(bob, quiz.id, title='Hijacked') is None, 'the repository scopes writes too'
+    repos.artifacts.delete_rows(bob, [quiz.id])
     bobs = repos.notebooks.create(bob, 'Bob')
+    assert repos.artifacts.get_for_job(bobs.id, quiz.id) is None, 'a job reaches only its own notebook'
+    assert repos.artifacts.set_fields_for_job(bobs.id, quiz.id, title='Hijacked') is None
     with pytest.raises(ValueError, match='not in this notebook'):
         artifacts.start(bob, bobs.id, 'quiz', [pdf.id])
-    assert artifacts.get(ann, quiz.id) is not None and len(artifacts.attempts(ann, quiz.id)) == 1
+    assert artifacts.get(ann, quiz.id).title != 'Hijacked' and len(artifacts.attempts(ann, quiz.id)) == 1
 
 
 async def test_a_viewer_can_study_but_not_change(ann, notebook, pdf) -> None:

@@ -11,25 +11,21 @@ from aurenlm.chat.prompts import SYSTEM, grounded
 from aurenlm.llm import get_provider, reset_provider
 from aurenlm.llm.base import Passage
 from aurenlm.models import Citation
-from tests.fakes.gemini_server import Fail, Reply, Stall, start_fake_gemini
-from tests.helpers import person
+from tests.fakes.gemini_server import Fail, Reply, Stall
+from tests.helpers import gemini_on, person
 from tests.sourcekit import ready_source
 
 
 @pytest.fixture
 def gemini(settings_env):
-    with start_fake_gemini() as fake:
-        settings_env(
-            GEMINI_API_KEY=fake.api_key,
-            GEMINI_BASE_URL=fake.url,
-            GEMINI_BREAKER_COOLDOWN_S='0.5',
-            GEMINI_TIMEOUT_S='2',
-            GEMINI_BREAKER_THRESHOLD='3',
-            GEMINI_MAX_ATTEMPTS='2',
-        )
-        reset_provider()
+    with gemini_on(
+        settings_env,
+        GEMINI_BREAKER_COOLDOWN_S='0.5',
+        GEMINI_TIMEOUT_S='2',
+        GEMINI_BREAKER_THRESHOLD='3',
+        GEMINI_MAX_ATTEMPTS='2',
+    ) as fake:
         yield fake
-    reset_provider()
 
 
 async def collect(events):
@@ -150,6 +146,10 @@ async def test_nobody_reads_or_posts_to_another_persons_chat(ann, notebook) -> N
     with pytest.raises(chat.ChatError):
         await collect(chat.ask(bob, notebook, 'Let me in', source_ids=[source.id]))
     assert repos.messages.clear(bob, notebook.id) == 0
+    assert repos.messages.update(bob, done.message.id, content='Hijacked') is None
+    assert repos.messages.replace_question(bob, done.message.reply_to_id, 'Hijacked', done.message.created_at) is None
+    assert repos.messages.history(bob, notebook.id, before=done.message.created_at) == []
+    assert repos.messages.get(ann, done.message.id).content != 'Hijacked'
 
 
 async def test_pagination_returns_every_message_once(ann, notebook) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from aurenlm import db, repos
 from aurenlm.chat import service as chat
+from aurenlm.chat import versions as chat_versions
 from aurenlm.config import get_settings
 from aurenlm.exchange import export, importer
 from aurenlm.exchange.schema import Bundle
@@ -41,7 +42,7 @@ async def build_rich_notebook(user, notebook) -> None:
     first = await collect(chat.ask(user, notebook, 'What does asn1_create_element do?', source_ids=ids))
     await collect(chat.regenerate(user, notebook, first[-1].message.id, source_ids=ids))
     second = await collect(chat.ask(user, notebook, 'How are DER encodings decoded?', source_ids=ids))
-    edited = notes.edit_question(user, second[0].question.id, 'How is DER decoded into elements?')
+    edited = chat_versions.edit_question(user, second[0].question.id, 'How is DER decoded into elements?')
     await collect(chat.ask(user, notebook, edited.content, source_ids=ids, question_message=edited))
 
     t0 = utcnow() - timedelta(minutes=10)

@@ -7,6 +7,7 @@ import pytest
 
 from aurenlm import repos
 from aurenlm.chat import service as chat
+from aurenlm.chat import versions as chat_versions
 from aurenlm.models import Artifact, NotebookMember, utcnow
 from aurenlm.notes import service as notes
 from aurenlm.notes.diffing import counts, diff, new_text, old_text
@@ -290,19 +291,19 @@ async def test_regenerated_answers_are_versions(ann, notebook) -> None:
     manual = await ready_source(ann, notebook.id, 'libtasn1.pdf')
     first = (await collect(chat.ask(ann, notebook, 'How are DER encodings decoded?', source_ids=[manual.id])))[-1]
     second = (await collect(chat.regenerate(ann, notebook, first.message.id, source_ids=[manual.id])))[-1]
-    versions = notes.chat_versions(ann, second.message.id)
+    versions = chat_versions.versions(ann, second.message.id)
     assert [v.id for v in versions] == [first.message.id, second.message.id]
-    assert notes.chat_versions(ann, first.message.id) == versions
+    assert chat_versions.versions(ann, first.message.id) == versions
 
 
 async def test_editing_a_question_keeps_the_earlier_one(ann, bob, notebook) -> None:
     manual = await ready_source(ann, notebook.id, 'libtasn1.pdf')
     events = await collect(chat.ask(ann, notebook, 'How are DER encodings decoded?', source_ids=[manual.id]))
     question, answer = events[0].question, events[-1].message
-    assert notes.edit_question(bob, question.id, 'Hijack') is None
-    with pytest.raises(notes.NoteError, match='unchanged'):
-        notes.edit_question(ann, question.id, 'How are DER encodings decoded?')
-    edited = notes.edit_question(ann, question.id, 'How is a DER encoding decoded into an element?')
+    assert chat_versions.edit_question(bob, question.id, 'Hijack') is None
+    with pytest.raises(chat_versions.EditError, match='unchanged'):
+        chat_versions.edit_question(ann, question.id, 'How are DER encodings decoded?')
+    edited = chat_versions.edit_question(ann, question.id, 'How is a DER encoding decoded into an element?')
     assert edited.role == 'user' and edited.superseded_by is None
     assert repos.messages.get(ann, question.id).superseded_by == edited.id
     assert repos.messages.get(ann, answer.id).superseded_by == edited.id
@@ -310,7 +311,18 @@ async def test_editing_a_question_keeps_the_earlier_one(ann, bob, notebook) -> N
     assert [m.id for m in current] == [edited.id], 'the old question and its answer are earlier versions now'
     events = await collect(chat.ask(ann, notebook, edited.content, source_ids=[manual.id], question_message=edited))
     assert isinstance(events[-1], chat.Done) and events[-1].message.reply_to_id == edited.id
-    assert [m.id for m in notes.chat_versions(ann, edited.id)] == [question.id, edited.id]
-    assert [m.id for m in notes.chat_versions(ann, question.id)] == [question.id, edited.id]
-    with pytest.raises(notes.NoteError, match='already edited'):
-        notes.edit_question(ann, question.id, 'Another try')
+    assert [m.id for m in chat_versions.versions(ann, edited.id)] == [question.id, edited.id]
+    assert [m.id for m in chat_versions.versions(ann, question.id)] == [question.id, edited.id]
+    with pytest.raises(chat_versions.EditError, match='already edited'):
+        chat_versions.edit_question(ann, question.id, 'Another try')
+
+
+def test_the_repository_scopes_every_change_by_the_acting_user(ann, bob, notebook) -> None:
+    note = notes.create(ann, notebook.id, 'Plan', 'for ann only')
+    assert repos.notes.set_fields(bob, note.id, title='Hijacked') is None
+    assert repos.notes.save(bob, note.id, title='x', body='y', now=utcnow(), coalesce_within=None) is None
+    assert repos.notes.raw_versions(bob, note.id) == []
+    assert repos.notes.delete(bob, note.id) is False
+    snapshot = notes.delete(ann, note.id)
+    assert repos.notes.reinsert(bob, snapshot.note, snapshot.versions) is False, 'Undo is only for members'
+    assert notes.undelete(ann, snapshot).title == 'Plan'

@@ -101,12 +101,12 @@ async def ask(
         engine=provider.name,
         after=question_message.created_at,
     )
-    history = repos.messages.history(notebook.id, before=question_message.created_at)
+    history = repos.messages.history(user, notebook.id, before=question_message.created_at)
     try:
         passages = await retrieval.best_passages(notebook.id, question, ready)
     except Exception:  # noqa: BLE001 - retrieval trouble must not lose the question
         logger.exception('retrieval failed')
-        failed = repos.messages.update(answer.id, status='failed', error='Searching your sources failed. Retry.')
+        failed = repos.messages.update(user, answer.id, status='failed', error='Searching your sources failed. Retry.')
         yield Started(question_message, answer, [])
         yield Failed(failed, failed.error)
         return
@@ -118,25 +118,30 @@ async def ask(
             parts.append(piece)
             yield Token(piece)
     except asyncio.CancelledError:
-        _finish(answer, ''.join(parts), passages, status='interrupted', error='Stopped.')
+        _finish(user, answer, ''.join(parts), passages, status='interrupted', error='Stopped.')
         raise
     except LLMError as e:
-        failed = _finish(answer, ''.join(parts), passages, status='interrupted' if parts else 'failed', error=str(e))
+        failed = _finish(
+            user, answer, ''.join(parts), passages, status='interrupted' if parts else 'failed', error=str(e)
+        )
         yield Failed(failed, str(e))
         return
     except Exception:  # noqa: BLE001 - never a traceback in the chat
         logger.exception('answer stream failed')
         message = 'The answer failed part way. Your question is saved; press Retry.'
-        failed = _finish(answer, ''.join(parts), passages, status='interrupted' if parts else 'failed', error=message)
+        failed = _finish(
+            user, answer, ''.join(parts), passages, status='interrupted' if parts else 'failed', error=message
+        )
         yield Failed(failed, message)
         return
     content = ''.join(parts)
     cites = resolve(content, passages)
-    done = _finish(answer, content, passages, status='complete', error=None, cites=cites)
+    done = _finish(user, answer, content, passages, status='complete', error=None, cites=cites)
     yield Done(done, cites)
 
 
 def _finish(
+    user: User,
     answer: ChatMessage,
     content: str,
     passages: list[Passage],
@@ -145,22 +150,20 @@ def _finish(
     error: str | None,
     cites: list[Cite] | None = None,
 ) -> ChatMessage:
+    """Store the answer's text, state and citations together."""
     cites = cites if cites is not None else resolve(content, passages)
-    repos.messages.save_citations(
-        answer.id,
-        [
-            Citation(
-                message_id=answer.id,
-                chunk_id=c.chunk_id,
-                source_id=c.source_id,
-                marker=c.marker,
-                page=c.page,
-                quote=c.quote,
-            )
-            for c in cites
-        ],
-    )
-    return repos.messages.update(answer.id, content=content, status=status, error=error)
+    rows = [
+        Citation(
+            message_id=answer.id,
+            chunk_id=c.chunk_id,
+            source_id=c.source_id,
+            marker=c.marker,
+            page=c.page,
+            quote=c.quote,
+        )
+        for c in cites
+    ]
+    return repos.messages.update(user, answer.id, citations=rows, content=content, status=status, error=error)
 
 
 async def regenerate(
@@ -176,6 +179,6 @@ async def regenerate(
     first = True
     async for event in ask(user, notebook, question.content, source_ids=source_ids, question_message=question):
         if first and isinstance(event, Started):
-            repos.messages.supersede(old.id, event.answer.id)
+            repos.messages.supersede(user, old.id, event.answer.id)
             first = False
         yield event

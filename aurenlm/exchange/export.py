@@ -152,8 +152,8 @@ def _bundle(user: User, notebook: Notebook, scope: str, **parts) -> Bundle:
 def _sources_out(user: User, notebook_id: str, *, with_text: bool) -> tuple[list[SourceOut], dict[str, str]]:
     listed = repos.sources.list_for(user, notebook_id)
     ready = [s.id for s in listed if s.status == 'ready'] if with_text else []
-    pages = note_repo.source_pages(ready)
-    chunks = note_repo.chunk_positions(ready)
+    pages = repos.sources.source_pages(ready)
+    chunks = repos.sources.chunk_positions(ready)
     out = [_source_out(s, pages.get(s.id, []), chunks.get(s.id, [])) for s in listed]
     return out, {s.id: s.title for s in listed}
 
@@ -164,7 +164,7 @@ def _notes_out(user: User, notes: list[Note], titles: dict[str, str]) -> list[No
 
 
 def _messages_out(user: User, notebook_id: str, titles: dict[str, str]) -> list[MessageOut]:
-    messages = note_repo.notebook_messages(user, notebook_id)
+    messages = repos.messages.all_for(user, notebook_id)
     cites = repos.messages.citations([m.id for m in messages if m.role == 'assistant'])
     return [_message_out(m, cites.get(m.id, []), titles) for m in messages]
 

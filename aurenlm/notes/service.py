@@ -2,7 +2,7 @@
 
 Every save makes a version with the full text. Autosaves by the same person within a minute are coalesced into the
 latest version; an explicit save always adds one (unless nothing changed), and restoring an old version adds a new
-one, so history only grows. Also here: the versions of chat messages (regenerated answers, edited questions).
+one, so history only grows. (The versions of chat messages are `aurenlm.chat.versions`.)
 Every call takes the acting user first; somebody else's note answers None, exactly like a missing one.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from aurenlm import events, repos
 from aurenlm.chat.citations import MARKER, markers_in
-from aurenlm.models import ChatMessage, Note, NoteVersion, Source, User, utcnow
+from aurenlm.models import Note, NoteVersion, Source, User, utcnow
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos import notes as note_repo
 from aurenlm.repos.notes import VersionInfo
@@ -23,7 +23,6 @@ from aurenlm.sources import service as sources
 
 MAX_TITLE = 300
 MAX_BODY = 500_000  # characters; a note is something a person reads, not a source dump
-MAX_QUESTION = 10_000
 COALESCE = timedelta(seconds=60)
 UNTITLED = 'Untitled note'
 KINDS = ('note', 'answer', 'report')
@@ -155,10 +154,10 @@ def update(
         return None
     _check_writer(user, note.notebook_id)
     saved = note_repo.save(
+        user,
         note_id,
         title=clean_title(title) if title is not None else note.title,
         body=clean_body(body) if body is not None else note.body,
-        user_id=user.id,
         now=now or utcnow(),
         coalesce_within=COALESCE if autosave else None,
     )
@@ -176,9 +175,7 @@ def restore(user: User, note_id: str, version_id: str, *, now: datetime | None =
     if note is None or old is None:
         return None
     _check_writer(user, note.notebook_id)
-    saved = note_repo.save(
-        note_id, title=old.title, body=old.body, user_id=user.id, now=now or utcnow(), coalesce_within=None
-    )
+    saved = note_repo.save(user, note_id, title=old.title, body=old.body, now=now or utcnow(), coalesce_within=None)
     if saved is None:
         return None
     _announce(saved.note, 'restored', user)
@@ -191,8 +188,9 @@ def delete(user: User, note_id: str) -> DeletedNote | None:
     if note is None:
         return None
     _check_writer(user, note.notebook_id)
-    snapshot = DeletedNote(note, note_repo.raw_versions(note_id))
-    note_repo.delete(note_id)
+    snapshot = DeletedNote(note, note_repo.raw_versions(user, note_id))
+    if not note_repo.delete(user, note_id):
+        return None
     _announce(note, 'deleted', user)
     return snapshot
 
@@ -203,7 +201,7 @@ def undelete(user: User, deleted: DeletedNote) -> Note | None:
     if repos.notebooks.get(user, note.notebook_id) is None:
         return None
     _check_writer(user, note.notebook_id)
-    if not note_repo.reinsert(note, deleted.versions):
+    if not note_repo.reinsert(user, note, deleted.versions):
         return None
     restored = note_repo.get(user, note.id)
     if restored is not None:
@@ -333,59 +331,5 @@ async def use_as_source(user: User, note_id: str) -> Source | None:
         source = await sources.add_text(user, note.notebook_id, display_title(note), source_text(note), kind='note')
     except sources.SourceError as e:
         raise NoteError(str(e)) from None
-    note_repo.set_fields(note.id, source_id=source.id)
+    note_repo.set_fields(user, note.id, source_id=source.id)
     return source
-
-
-# -- versions of chat messages ------------------------------------------------------------------------------------
-
-
-def chat_versions(user: User, message_id: str) -> list[ChatMessage]:
-    """Every version of a message, oldest first: all answers to its question (regenerations), or for a question
-    every edit of it. The current one is the version whose `superseded_by` is None."""
-    message = repos.messages.get(user, message_id)
-    if message is None:
-        return []
-    if message.role == 'assistant':
-        return repos.messages.versions(user, message)
-    chain = [message]
-    # forwards: follow superseded_by to the current question
-    seen = {message.id}
-    current = message
-    while current.superseded_by and current.superseded_by not in seen:
-        following = repos.messages.get(user, current.superseded_by)
-        if following is None or following.role != 'user':
-            break
-        chain.append(following)
-        seen.add(following.id)
-        current = following
-    # backwards: the questions an edit replaced with this one
-    current = message
-    while True:
-        earlier = [m for m in note_repo.earlier_questions(message.notebook_id, current.id) if m.id not in seen]
-        if not earlier:
-            break
-        current = earlier[-1]
-        chain.insert(0, current)
-        seen.add(current.id)
-    return chain
-
-
-def edit_question(user: User, message_id: str, new_text: str, *, now: datetime | None = None) -> ChatMessage | None:
-    """Replace a sent question with an edited one, keeping the old question and its answers as earlier versions.
-
-    Answer it with `aurenlm.chat.service.ask(..., question_message=new)`. None when the message is not the user's.
-    """
-    message = repos.messages.get(user, message_id)
-    if message is None or message.role != 'user' or message.user_id != user.id:
-        return None
-    text = (new_text or '').strip()
-    if not text:
-        raise NoteError('Type a question first.')
-    if len(text) > MAX_QUESTION:
-        raise NoteError(f'Keep the question under {MAX_QUESTION:,} characters.')
-    if message.superseded_by is not None:
-        raise NoteError('This question was already edited. Edit its latest version instead.')
-    if text == message.content.strip():
-        raise NoteError('The question is unchanged. Change it, or press Regenerate to ask it again.')
-    return note_repo.replace_question(message.id, text, user.id, now or utcnow())

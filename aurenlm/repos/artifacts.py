@@ -1,4 +1,8 @@
-"""Studio artifacts, quiz attempts and flashcard marks, always reached through the acting user's notebook membership."""
+"""Studio artifacts, quiz attempts and flashcard marks, always reached through the acting user's notebook membership.
+
+The generation job is the one exception, and says so in its functions' names (`*_for_job`): it runs as the system,
+not as a member, so it reaches an artifact through the notebook id the job was queued with.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aurenlm import db
-from aurenlm.models import Artifact, FlashcardMark, NotebookMember, QuizAttempt, Source, SourceChunk, User, utcnow
+from aurenlm.models import Artifact, FlashcardMark, QuizAttempt, Source, SourceChunk, User, utcnow
+from aurenlm.repos import scope
 
 
 @dataclass
@@ -28,32 +33,21 @@ class Lineage:
         return self.versions[0].id
 
 
-def _member_of(user: User):
-    return select(NotebookMember.notebook_id).where(NotebookMember.user_id == user.id)
-
-
 def get(user: User, artifact_id: str) -> Artifact | None:
-    with db.session() as s:
-        return s.exec(
-            select(Artifact).where(Artifact.id == artifact_id, Artifact.notebook_id.in_(_member_of(user)))
-        ).first()
+    return scope.find(user, Artifact, artifact_id)
 
 
-def by_id(artifact_id: str) -> Artifact | None:
-    """Unscoped: for the job worker, which acts for the user who queued the job."""
+def get_for_job(notebook_id: str, artifact_id: str) -> Artifact | None:
+    """For the generation job: the artifact it was queued for, in the notebook it was queued in."""
     with db.session() as s:
-        return s.get(Artifact, artifact_id)
+        return s.exec(select(Artifact).where(Artifact.id == artifact_id, Artifact.notebook_id == notebook_id)).first()
 
 
 def list_for(user: User, notebook_id: str) -> list[Artifact]:
     """Every artifact of the notebook, newest first."""
     with db.session() as s:
         return list(
-            s.exec(
-                select(Artifact)
-                .where(Artifact.notebook_id == notebook_id, Artifact.notebook_id.in_(_member_of(user)))
-                .order_by(Artifact.created_at.desc(), Artifact.id.desc())
-            )
+            s.exec(scope.keyset(scope.in_notebook(user, Artifact, notebook_id), Artifact.created_at, Artifact.id, None))
         )
 
 
@@ -87,10 +81,11 @@ def lineage_of(user: User, artifact_id: str) -> Lineage | None:
     return next((group for group in lineages(same_kind) if any(a.id == artifact_id for a in group.versions)), None)
 
 
-def set_fields(artifact_id: str, *, only_if_status: tuple[str, ...] | None = None, **values: Any) -> Artifact | None:
-    """Update one artifact; with `only_if_status`, only while it is in one of those states (None if it was not)."""
+def _set(
+    where: Any, artifact_id: str, only_if_status: tuple[str, ...] | None, values: dict[str, Any]
+) -> Artifact | None:
     with db.session() as s:
-        query = update(Artifact).where(Artifact.id == artifact_id)
+        query = update(Artifact).where(Artifact.id == artifact_id, where)
         if only_if_status is not None:
             query = query.where(Artifact.status.in_(only_if_status))
         result = s.exec(query.values(**values))
@@ -100,11 +95,30 @@ def set_fields(artifact_id: str, *, only_if_status: tuple[str, ...] | None = Non
         return s.get(Artifact, artifact_id)
 
 
-def delete_rows(artifact_ids: list[str]) -> None:
-    """Artifacts with their attempts and marks (foreign keys cascade on both databases; deleted here to be sure)."""
+def set_fields(
+    user: User, artifact_id: str, *, only_if_status: tuple[str, ...] | None = None, **values: Any
+) -> Artifact | None:
+    """Update an artifact of one of the user's notebooks; with `only_if_status`, only while it is in one of those
+    states. None when it was not (or the user cannot reach it)."""
+    return _set(scope.visible(user, Artifact), artifact_id, only_if_status, values)
+
+
+def set_fields_for_job(
+    notebook_id: str, artifact_id: str, *, only_if_status: tuple[str, ...] | None = None, **values: Any
+) -> Artifact | None:
+    """`set_fields` for the generation job, scoped by the notebook the job was queued in."""
+    return _set(Artifact.notebook_id == notebook_id, artifact_id, only_if_status, values)
+
+
+def delete_rows(user: User, artifact_ids: list[str]) -> None:
+    """Artifacts with their attempts and marks (foreign keys cascade on both databases; deleted here to be sure).
+    Ids of artifacts the user cannot reach are left alone."""
     if not artifact_ids:
         return
     with db.session() as s:
+        artifact_ids = list(
+            s.exec(select(Artifact.id).where(Artifact.id.in_(artifact_ids), scope.visible(user, Artifact)))
+        )
         deleted = list(s.exec(select(Artifact).where(Artifact.id.in_(artifact_ids))))
         parents = {a.id: a.parent_id for a in deleted}
         # children of a deleted version hang on to its parent, so a chain never breaks in two

@@ -1,4 +1,7 @@
-"""Chat messages and their citations, scoped by notebook membership; pages of messages newest first."""
+"""Chat messages and their citations, scoped by notebook membership; pages of messages newest first.
+
+Also the versions of a message: regenerated answers, and a question replaced by its edit.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,7 @@ from sqlmodel import select
 
 from aurenlm import db
 from aurenlm.models import ChatMessage, Citation, NotebookMember, User, utcnow
-
-
-def _member_of(user: User):
-    return select(NotebookMember.notebook_id).where(NotebookMember.user_id == user.id)
+from aurenlm.repos import scope
 
 
 def add(
@@ -45,57 +45,41 @@ def add(
     return message
 
 
-def update(message_id: str, **values) -> ChatMessage | None:
+def update(user: User, message_id: str, *, citations: list[Citation] | None = None, **values) -> ChatMessage | None:
+    """Set fields of a message in one of the user's notebooks (None if it is not); `citations` replace its earlier
+    ones in the same transaction, so an answer's text and its citations never disagree."""
     with db.session() as s:
-        row = s.get(ChatMessage, message_id)
+        row = scope.reach(s, user, ChatMessage, message_id)
         if row is None:
             return None
-        for name, value in values.items():
-            setattr(row, name, value)
-        s.add(row)
+        if citations is not None:
+            s.exec(sa_delete(Citation).where(Citation.message_id == message_id))
+            s.add_all(citations)
+        scope.assign(s, row, values)
         s.commit()
         return row
 
 
 def get(user: User, message_id: str) -> ChatMessage | None:
-    with db.session() as s:
-        return s.exec(
-            select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.notebook_id.in_(_member_of(user)))
-        ).first()
+    return scope.find(user, ChatMessage, message_id)
 
 
 def page(
     user: User, notebook_id: str, *, limit: int = 30, before: tuple[datetime, str] | None = None
 ) -> list[ChatMessage]:
     """Current messages (not superseded versions), newest first, keyset-paginated by (created_at, id)."""
-    query = select(ChatMessage).where(
-        ChatMessage.notebook_id == notebook_id,
-        ChatMessage.notebook_id.in_(_member_of(user)),
-        ChatMessage.superseded_by.is_(None),
-    )
-    if before is not None:
-        at, last_id = before
-        query = query.where(
-            (ChatMessage.created_at < at) | ((ChatMessage.created_at == at) & (ChatMessage.id < last_id))
-        )
+    query = scope.in_notebook(user, ChatMessage, notebook_id).where(ChatMessage.superseded_by.is_(None))
     with db.session() as s:
-        return list(s.exec(query.order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(limit)))
+        return list(s.exec(scope.keyset(query, ChatMessage.created_at, ChatMessage.id, before).limit(limit)))
 
 
-def history(notebook_id: str, *, before: datetime, limit: int = 12) -> list[ChatMessage]:
+def history(user: User, notebook_id: str, *, before: datetime, limit: int = 12) -> list[ChatMessage]:
     """The last complete turns before a moment, oldest first, for the prompt."""
+    query = scope.in_notebook(user, ChatMessage, notebook_id).where(
+        ChatMessage.superseded_by.is_(None), ChatMessage.created_at < before, ChatMessage.status == 'complete'
+    )
     with db.session() as s:
-        rows = s.exec(
-            select(ChatMessage)
-            .where(
-                ChatMessage.notebook_id == notebook_id,
-                ChatMessage.superseded_by.is_(None),
-                ChatMessage.created_at < before,
-                ChatMessage.status == 'complete',
-            )
-            .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
-            .limit(limit)
-        ).all()
+        rows = s.exec(scope.keyset(query, ChatMessage.created_at, ChatMessage.id, None).limit(limit)).all()
     return list(reversed(rows))
 
 
@@ -112,15 +96,8 @@ def citations(message_ids: list[str]) -> dict[str, list[Citation]]:
     return grouped
 
 
-def save_citations(message_id: str, rows: list[Citation]) -> None:
-    with db.session() as s:
-        s.exec(sa_delete(Citation).where(Citation.message_id == message_id))
-        s.add_all(rows)
-        s.commit()
-
-
-def supersede(old_id: str, new_id: str) -> None:
-    update(old_id, superseded_by=new_id)
+def supersede(user: User, old_id: str, new_id: str) -> None:
+    update(user, old_id, superseded_by=new_id)
 
 
 def versions(user: User, message: ChatMessage) -> list[ChatMessage]:
@@ -133,11 +110,47 @@ def versions(user: User, message: ChatMessage) -> list[ChatMessage]:
                 select(ChatMessage)
                 .where(
                     ChatMessage.reply_to_id == message.reply_to_id,
-                    ChatMessage.notebook_id.in_(_member_of(user)),
+                    scope.visible(user, ChatMessage),
                 )
                 .order_by(ChatMessage.created_at, ChatMessage.id)
             )
         )
+
+
+def all_for(user: User, notebook_id: str) -> list[ChatMessage]:
+    """Every message of the notebook, superseded versions included, oldest first (for exports)."""
+    query = scope.in_notebook(user, ChatMessage, notebook_id).order_by(ChatMessage.created_at, ChatMessage.id)
+    with db.session() as s:
+        return list(s.exec(query))
+
+
+def earlier_questions(user: User, message_id: str) -> list[ChatMessage]:
+    """The questions an edit replaced with `message_id` (its versions one step back), oldest first."""
+    query = select(ChatMessage).where(
+        ChatMessage.role == 'user', ChatMessage.superseded_by == message_id, scope.visible(user, ChatMessage)
+    )
+    with db.session() as s:
+        return list(s.exec(query.order_by(ChatMessage.created_at, ChatMessage.id)))
+
+
+def replace_question(user: User, old_id: str, content: str, now: datetime) -> ChatMessage | None:
+    """The edited question as a new message; the old one and its current answers point at it. One transaction."""
+    with db.session() as s:
+        old = scope.reach(s, user, ChatMessage, old_id, lock=True)
+        if old is None or old.superseded_by is not None:
+            return None
+        new = ChatMessage(notebook_id=old.notebook_id, user_id=user.id, role='user', content=content, created_at=now)
+        s.add(new)
+        s.flush()
+        old.superseded_by = new.id
+        s.add(old)
+        for answer in s.exec(
+            select(ChatMessage).where(ChatMessage.reply_to_id == old.id, ChatMessage.superseded_by.is_(None))
+        ):
+            answer.superseded_by = new.id
+            s.add(answer)
+        s.commit()
+        return new
 
 
 def clear(user: User, notebook_id: str) -> int:

@@ -9,7 +9,8 @@ from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, select
 
 from aurenlm import db
-from aurenlm.models import ChatMessage, Note, NotebookMember, NoteVersion, Source, SourceChunk, SourcePage, User
+from aurenlm.models import Note, NotebookMember, NoteVersion, Source, User
+from aurenlm.repos import scope
 
 
 @dataclass
@@ -33,35 +34,21 @@ class Saved:
     coalesced: bool = False
 
 
-def _member_of(user: User):
-    return select(NotebookMember.notebook_id).where(NotebookMember.user_id == user.id)
-
-
 def get(user: User, note_id: str) -> Note | None:
-    with db.session() as s:
-        return s.exec(select(Note).where(Note.id == note_id, Note.notebook_id.in_(_member_of(user)))).first()
+    return scope.find(user, Note, note_id)
 
 
 def page(user: User, notebook_id: str, *, limit: int = 30, before: tuple[datetime, str] | None = None) -> list[Note]:
     """Most recently changed first, keyset-paginated by (updated_at, id)."""
-    query = select(Note).where(Note.notebook_id == notebook_id, Note.notebook_id.in_(_member_of(user)))
-    if before is not None:
-        at, last_id = before
-        query = query.where((Note.updated_at < at) | ((Note.updated_at == at) & (Note.id < last_id)))
+    query = scope.keyset(scope.in_notebook(user, Note, notebook_id), Note.updated_at, Note.id, before)
     with db.session() as s:
-        return list(s.exec(query.order_by(Note.updated_at.desc(), Note.id.desc()).limit(limit)))
+        return list(s.exec(query.limit(limit)))
 
 
 def all_for(user: User, notebook_id: str) -> list[Note]:
     """Every note of the notebook, oldest first (exports read them in the order they were written)."""
     with db.session() as s:
-        return list(
-            s.exec(
-                select(Note)
-                .where(Note.notebook_id == notebook_id, Note.notebook_id.in_(_member_of(user)))
-                .order_by(Note.created_at, Note.id)
-            )
-        )
+        return list(s.exec(scope.in_notebook(user, Note, notebook_id).order_by(Note.created_at, Note.id)))
 
 
 def insert(note: Note, version: NoteVersion) -> Note:
@@ -83,11 +70,11 @@ def _latest(s: Session, note_id: str) -> NoteVersion | None:
 
 
 def save(
+    user: User,
     note_id: str,
     *,
     title: str,
     body: str,
-    user_id: str,
     now: datetime,
     coalesce_within: timedelta | None,
 ) -> Saved | None:
@@ -98,7 +85,7 @@ def save(
     filled in place. Saving the text the latest version already holds adds nothing.
     """
     with db.session() as s:
-        note = s.exec(select(Note).where(Note.id == note_id).with_for_update()).first()
+        note = scope.reach(s, user, Note, note_id, lock=True)
         if note is None:
             return None
         latest = _latest(s, note_id)
@@ -114,7 +101,7 @@ def save(
             (not latest.title and not latest.body)  # an empty version (a new note) holds nothing worth keeping
             or (
                 coalesce_within is not None
-                and latest.user_id == user_id
+                and latest.user_id == user.id
                 and timedelta(0) <= now - latest.created_at < coalesce_within
             )
         )
@@ -123,23 +110,16 @@ def save(
             version = latest
         else:
             version = NoteVersion(
-                note_id=note_id, user_id=user_id, title=title, body=body, created_at=now, updated_at=now
+                note_id=note_id, user_id=user.id, title=title, body=body, created_at=now, updated_at=now
             )
         s.add(version)
         s.commit()
         return Saved(note, version, coalesced=coalesce)
 
 
-def set_fields(note_id: str, **values) -> Note | None:
-    with db.session() as s:
-        note = s.get(Note, note_id)
-        if note is None:
-            return None
-        for name, value in values.items():
-            setattr(note, name, value)
-        s.add(note)
-        s.commit()
-        return note
+def set_fields(user: User, note_id: str, **values) -> Note | None:
+    """Set fields of a note in one of the user's notebooks; None when it is not."""
+    return scope.change(user, Note, note_id, values)
 
 
 def versions(
@@ -150,14 +130,9 @@ def versions(
         select(NoteVersion, User.display_name, User.email)
         .join(Note, Note.id == NoteVersion.note_id)
         .outerjoin(User, User.id == NoteVersion.user_id)
-        .where(NoteVersion.note_id == note_id, Note.notebook_id.in_(_member_of(user)))
+        .where(NoteVersion.note_id == note_id, scope.visible(user, Note))
     )
-    if before is not None:
-        at, last_id = before
-        query = query.where(
-            (NoteVersion.created_at < at) | ((NoteVersion.created_at == at) & (NoteVersion.id < last_id))
-        )
-    query = query.order_by(NoteVersion.created_at.desc(), NoteVersion.id.desc()).limit(limit)
+    query = scope.keyset(query, NoteVersion.created_at, NoteVersion.id, before).limit(limit)
     with db.session() as s:
         return [_info(version, name, email) for version, name, email in s.exec(query)]
 
@@ -183,7 +158,7 @@ def version(user: User, note_id: str, version_id: str) -> NoteVersion | None:
             .where(
                 NoteVersion.id == version_id,
                 NoteVersion.note_id == note_id,
-                Note.notebook_id.in_(_member_of(user)),
+                scope.visible(user, Note),
             )
         ).first()
 
@@ -205,28 +180,34 @@ def all_versions(note_ids: list[str]) -> dict[str, list[VersionInfo]]:
     return grouped
 
 
-def raw_versions(note_id: str) -> list[NoteVersion]:
+def raw_versions(user: User, note_id: str) -> list[NoteVersion]:
+    """The note's version rows as stored, oldest first (what Undo of a delete puts back)."""
+    query = (
+        select(NoteVersion)
+        .join(Note, Note.id == NoteVersion.note_id)
+        .where(NoteVersion.note_id == note_id, scope.visible(user, Note))
+        .order_by(NoteVersion.created_at, NoteVersion.id)
+    )
     with db.session() as s:
-        return list(
-            s.exec(
-                select(NoteVersion)
-                .where(NoteVersion.note_id == note_id)
-                .order_by(NoteVersion.created_at, NoteVersion.id)
-            )
-        )
+        return list(s.exec(query))
 
 
-def delete(note_id: str) -> None:
+def delete(user: User, note_id: str) -> bool:
+    """The note and its versions in one transaction; False when the user cannot reach it."""
     with db.session() as s:
+        if scope.reach(s, user, Note, note_id) is None:
+            return False
         s.exec(sa_delete(NoteVersion).where(NoteVersion.note_id == note_id))
         s.exec(sa_delete(Note).where(Note.id == note_id))
         s.commit()
+    return True
 
 
-def reinsert(note: Note, versions_: list[NoteVersion]) -> bool:
-    """Put a deleted note back with its id and versions; False when the id is taken or the notebook is gone."""
+def reinsert(user: User, note: Note, versions_: list[NoteVersion]) -> bool:
+    """Put a deleted note back with its id and versions; False when the id is taken or the user has left the
+    notebook (or it is gone)."""
     with db.session() as s:
-        if s.get(Note, note.id) is not None:
+        if s.get(NotebookMember, (note.notebook_id, user.id)) is None or s.get(Note, note.id) is not None:
             return False
         if note.source_id is not None and s.get(Source, note.source_id) is None:
             note.source_id = None  # the source made from it was deleted meanwhile
@@ -242,92 +223,3 @@ def source_exists(source_id: str | None) -> bool:
         return False
     with db.session() as s:
         return s.get(Source, source_id) is not None
-
-
-def earlier_questions(notebook_id: str, message_id: str) -> list[ChatMessage]:
-    """Questions of the notebook that an edit replaced with `message_id` (its versions one step back)."""
-    with db.session() as s:
-        return list(
-            s.exec(
-                select(ChatMessage)
-                .where(
-                    ChatMessage.notebook_id == notebook_id,
-                    ChatMessage.role == 'user',
-                    ChatMessage.superseded_by == message_id,
-                )
-                .order_by(ChatMessage.created_at, ChatMessage.id)
-            )
-        )
-
-
-def replace_question(old_id: str, content: str, user_id: str, now: datetime) -> ChatMessage | None:
-    """The edited question as a new message; the old one and its current answers point at it. One transaction."""
-    with db.session() as s:
-        old = s.exec(select(ChatMessage).where(ChatMessage.id == old_id).with_for_update()).first()
-        if old is None or old.superseded_by is not None:
-            return None
-        new = ChatMessage(notebook_id=old.notebook_id, user_id=user_id, role='user', content=content, created_at=now)
-        s.add(new)
-        s.flush()
-        old.superseded_by = new.id
-        s.add(old)
-        for answer in s.exec(
-            select(ChatMessage).where(ChatMessage.reply_to_id == old.id, ChatMessage.superseded_by.is_(None))
-        ):
-            answer.superseded_by = new.id
-            s.add(answer)
-        s.commit()
-        return new
-
-
-# -- reads for exports: whole notebooks at once, already scoped by the caller's membership check ---------------------
-
-
-def notebook_messages(user: User, notebook_id: str) -> list[ChatMessage]:
-    """Every message of the notebook, superseded versions included, oldest first."""
-    with db.session() as s:
-        return list(
-            s.exec(
-                select(ChatMessage)
-                .where(ChatMessage.notebook_id == notebook_id, ChatMessage.notebook_id.in_(_member_of(user)))
-                .order_by(ChatMessage.created_at, ChatMessage.id)
-            )
-        )
-
-
-def chunk_positions(source_ids: list[str]) -> dict[str, list[tuple[int, int, int, int, int, str]]]:
-    """(id, ordinal, page, char_start, char_end, heading) of every chunk, per source, in reading order."""
-    grouped: dict[str, list[tuple[int, int, int, int, int, str]]] = {sid: [] for sid in source_ids}
-    if not source_ids:
-        return grouped
-    with db.session() as s:
-        rows = s.exec(
-            select(
-                SourceChunk.source_id,
-                SourceChunk.id,
-                SourceChunk.ordinal,
-                SourceChunk.page,
-                SourceChunk.char_start,
-                SourceChunk.char_end,
-                SourceChunk.heading,
-            )
-            .where(SourceChunk.source_id.in_(source_ids))
-            .order_by(SourceChunk.source_id, SourceChunk.ordinal)
-        )
-        for source_id, *position in rows:
-            grouped[source_id].append(tuple(position))
-    return grouped
-
-
-def source_pages(source_ids: list[str]) -> dict[str, list[SourcePage]]:
-    grouped: dict[str, list[SourcePage]] = {sid: [] for sid in source_ids}
-    if not source_ids:
-        return grouped
-    with db.session() as s:
-        for row in s.exec(
-            select(SourcePage)
-            .where(SourcePage.source_id.in_(source_ids))
-            .order_by(SourcePage.source_id, SourcePage.page)
-        ):
-            grouped[row.source_id].append(row)
-    return grouped

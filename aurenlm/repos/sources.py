@@ -6,39 +6,26 @@ from sqlalchemy import delete as sa_delete
 from sqlmodel import func, select
 
 from aurenlm import db
-from aurenlm.models import Job, NotebookMember, Source, SourceChunk, SourcePage, User, utcnow
+from aurenlm.models import Job, Source, SourceChunk, SourcePage, User, utcnow
+from aurenlm.repos import scope
 
 MAX_TITLE = 300
 
 
-def _member_of(user: User):
-    return select(NotebookMember.notebook_id).where(NotebookMember.user_id == user.id)
-
-
 def list_for(user: User, notebook_id: str) -> list[Source]:
     with db.session() as s:
-        return list(
-            s.exec(
-                select(Source)
-                .where(Source.notebook_id == notebook_id, Source.notebook_id.in_(_member_of(user)))
-                .order_by(Source.created_at, Source.id)
-            )
-        )
+        return list(s.exec(scope.in_notebook(user, Source, notebook_id).order_by(Source.created_at, Source.id)))
 
 
 def page_of(user: User, notebook_id: str, *, limit: int, after: tuple | None = None) -> list[Source]:
     """Oldest first, keyset-paginated by (created_at, id)."""
-    query = select(Source).where(Source.notebook_id == notebook_id, Source.notebook_id.in_(_member_of(user)))
-    if after is not None:
-        at, last_id = after
-        query = query.where((Source.created_at > at) | ((Source.created_at == at) & (Source.id > last_id)))
+    query = scope.in_notebook(user, Source, notebook_id)
     with db.session() as s:
-        return list(s.exec(query.order_by(Source.created_at, Source.id).limit(limit)))
+        return list(s.exec(scope.keyset(query, Source.created_at, Source.id, after, newest_first=False).limit(limit)))
 
 
 def get(user: User, source_id: str) -> Source | None:
-    with db.session() as s:
-        return s.exec(select(Source).where(Source.id == source_id, Source.notebook_id.in_(_member_of(user)))).first()
+    return scope.find(user, Source, source_id)
 
 
 def ready_ids(user: User, notebook_id: str, source_ids: list[str]) -> list[str]:
@@ -51,7 +38,7 @@ def ready_ids(user: User, notebook_id: str, source_ids: list[str]) -> list[str]:
                 select(Source.id).where(
                     Source.id.in_(source_ids),
                     Source.notebook_id == notebook_id,
-                    Source.notebook_id.in_(_member_of(user)),
+                    scope.visible(user, Source),
                     Source.status == 'ready',
                 )
             )
@@ -73,15 +60,7 @@ def rename(user: User, source_id: str, title: str) -> Source | None:
     title = ' '.join((title or '').split())[:MAX_TITLE]
     if not title:
         raise ValueError('Give the source a title.')
-    source = get(user, source_id)
-    if source is None:
-        return None
-    with db.session() as s:
-        row = s.get(Source, source_id)
-        row.title, row.updated_at = title, utcnow()
-        s.add(row)
-        s.commit()
-        return row
+    return scope.change(user, Source, source_id, {'title': title, 'updated_at': utcnow()})
 
 
 def pages(user: User, source_id: str) -> list[SourcePage]:
@@ -99,10 +78,7 @@ def page(user: User, source_id: str, number: int) -> SourcePage | None:
 
 
 def chunk(user: User, chunk_id: int) -> SourceChunk | None:
-    with db.session() as s:
-        return s.exec(
-            select(SourceChunk).where(SourceChunk.id == chunk_id, SourceChunk.notebook_id.in_(_member_of(user)))
-        ).first()
+    return scope.find(user, SourceChunk, chunk_id)
 
 
 def chunks_of(source_id: str) -> list[SourceChunk]:
@@ -123,3 +99,44 @@ def delete_rows(source: Source) -> None:
 def all_file_names() -> set[str]:
     with db.session() as s:
         return {name for name in s.exec(select(Source.file_name).where(Source.file_name.is_not(None)))}
+
+
+# -- reads for exports: whole sources at once, already scoped by the caller's membership check --------------------
+
+
+def chunk_positions(source_ids: list[str]) -> dict[str, list[tuple[int, int, int, int, int, str]]]:
+    """(id, ordinal, page, char_start, char_end, heading) of every chunk, per source, in reading order."""
+    grouped: dict[str, list[tuple[int, int, int, int, int, str]]] = {sid: [] for sid in source_ids}
+    if not source_ids:
+        return grouped
+    with db.session() as s:
+        rows = s.exec(
+            select(
+                SourceChunk.source_id,
+                SourceChunk.id,
+                SourceChunk.ordinal,
+                SourceChunk.page,
+                SourceChunk.char_start,
+                SourceChunk.char_end,
+                SourceChunk.heading,
+            )
+            .where(SourceChunk.source_id.in_(source_ids))
+            .order_by(SourceChunk.source_id, SourceChunk.ordinal)
+        )
+        for source_id, *position in rows:
+            grouped[source_id].append(tuple(position))
+    return grouped
+
+
+def source_pages(source_ids: list[str]) -> dict[str, list[SourcePage]]:
+    grouped: dict[str, list[SourcePage]] = {sid: [] for sid in source_ids}
+    if not source_ids:
+        return grouped
+    with db.session() as s:
+        for row in s.exec(
+            select(SourcePage)
+            .where(SourcePage.source_id.in_(source_ids))
+            .order_by(SourcePage.source_id, SourcePage.page)
+        ):
+            grouped[row.source_id].append(row)
+    return grouped

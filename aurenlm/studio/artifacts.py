@@ -243,11 +243,13 @@ def cancel(user: User, artifact_id: str) -> Artifact | None:
         return artifact
     if artifact.job_id:
         jobs.cancel(artifact.job_id)
-    updated = artifact_repo.set_fields(artifact.id, only_if_status=RUNNING, status='cancelled', error='Cancelled.')
+    updated = artifact_repo.set_fields(
+        user, artifact.id, only_if_status=RUNNING, status='cancelled', error='Cancelled.'
+    )
     if updated is not None:
         _announce(updated)
         return updated
-    return artifact_repo.by_id(artifact.id)
+    return get(user, artifact.id)
 
 
 def delete(user: User, artifact_id: str, *, with_versions: bool = False) -> bool:
@@ -260,7 +262,7 @@ def delete(user: User, artifact_id: str, *, with_versions: bool = False) -> bool
     for item in doomed:
         if item.status in RUNNING and item.job_id:
             jobs.cancel(item.job_id)
-    artifact_repo.delete_rows([a.id for a in doomed])
+    artifact_repo.delete_rows(user, [a.id for a in doomed])
     for item in doomed:
         events.publish(
             events.notebook_topic(item.notebook_id),
@@ -320,10 +322,13 @@ async def _generate_with_progress(ctx: jobs.JobContext, artifact: Artifact, inpu
 
 @jobs.handler(JOB)
 async def run_generation(ctx: jobs.JobContext) -> None:
-    artifact = await asyncio.to_thread(artifact_repo.by_id, ctx.payload['artifact_id'])
+    notebook_id = ctx.job.notebook_id
+    artifact = await asyncio.to_thread(artifact_repo.get_for_job, notebook_id, ctx.payload['artifact_id'])
     if artifact is None or artifact.status not in RUNNING:
         return  # deleted or cancelled while queued
-    running = artifact_repo.set_fields(artifact.id, only_if_status=RUNNING, status='running', error=None)
+    running = artifact_repo.set_fields_for_job(
+        notebook_id, artifact.id, only_if_status=RUNNING, status='running', error=None
+    )
     if running is None:
         return
     _announce(running)
@@ -347,8 +352,8 @@ async def run_generation(ctx: jobs.JobContext) -> None:
         except LLMError as e:
             raise jobs.PermanentJobError(e.user_message) from e
         await asyncio.to_thread(store.set, key, data, tag='studio')
-    saved = artifact_repo.set_fields(
-        artifact.id, only_if_status=RUNNING, status='done', data=data, engine=provider.name, error=None
+    saved = artifact_repo.set_fields_for_job(
+        notebook_id, artifact.id, only_if_status=RUNNING, status='done', data=data, engine=provider.name, error=None
     )
     if saved is not None:
         _announce(saved)
@@ -358,8 +363,8 @@ async def run_generation(ctx: jobs.JobContext) -> None:
 def _generation_ended(job) -> None:
     cancelled = job.status == 'cancelled'
     error = 'Cancelled.' if cancelled else (job.error or 'The generation failed. Press Retry to try again.')
-    updated = artifact_repo.set_fields(
-        job.ref_id, only_if_status=RUNNING, status='cancelled' if cancelled else 'failed', error=error
+    updated = artifact_repo.set_fields_for_job(
+        job.notebook_id, job.ref_id, only_if_status=RUNNING, status='cancelled' if cancelled else 'failed', error=error
     )
     if updated is not None:
         _announce(updated)
