@@ -13,6 +13,7 @@ from aurenlm.studio import Report, artifacts
 from components.markdown_view import CiteInfo, MarkdownView
 from components.mindmap import file_stem
 from components.notebook_state import NotebookState
+from components.notes_pane import save_artifact_as_note
 
 
 def source_titles(state: NotebookState) -> dict[str, str]:
@@ -54,6 +55,7 @@ def report_markdown(report: Report, titles: dict[str, str]) -> str:
 class ReportView:
     def __init__(self, state: NotebookState, artifact: Artifact) -> None:
         self.state = state
+        self.artifact_id = artifact.id
         self.report = Report.model_validate(artifacts.public_data(artifact))
         self.titles = source_titles(state)
         cites = {
@@ -69,6 +71,9 @@ class ReportView:
         }
         with ui.column().classes('w-full max-w-3xl mx-auto gap-3 px-6 py-4').mark('report-view'):
             with ui.row().classes('w-full justify-end gap-2'):
+                ui.button('Save as note', icon='note_add', on_click=self.save_as_note).props(
+                    'flat dense no-caps size=sm'
+                ).mark('report-save-note')
                 ui.button('Download Markdown', icon='download', on_click=self.download).props(
                     'flat dense no-caps size=sm'
                 ).mark('report-download')
@@ -86,6 +91,10 @@ class ReportView:
     def cited(self, marker: int) -> None:
         if 1 <= marker <= len(self.report.citations):
             open_citation(self.state, self.report.citations[marker - 1].model_dump())
+
+    def save_as_note(self) -> None:
+        """The report with its citations becomes a note; it appears in the Notes list through the notes event."""
+        save_artifact_as_note(self.state, self.artifact_id)
 
     def download(self) -> None:
         text = report_markdown(self.report, self.titles)

@@ -267,6 +267,10 @@ async def test_a_report_with_citation_chips(user: User) -> None:
     user.find(marker='report-download').click()
     download = await user.download.next()
     assert download.text.startswith(artifact.data['markdown'].rstrip()[:40]) and '## Sources' in download.text
+    user.find(marker='report-save-note').click()
+    await user.should_see('Saved as note')
+    saved = repos.notes.all_for(ann, notebook.id)
+    assert [(n.kind, n.title) for n in saved] == [('report', artifact.title)] and saved[0].citations
 
 
 async def test_regenerate_and_delete_from_the_card(user: User) -> None:
