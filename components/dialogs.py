@@ -9,7 +9,8 @@ async def ask_text(title: str, *, label: str, value: str = '', action: str = 'Sa
     """The text the person typed, or None when they cancelled."""
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-md'):
         ui.label(title).classes('text-lg font-semibold')
-        field = ui.input(label, value=value).props(f'autofocus outlined aria-label="{label}"').classes('w-full')
+        field = ui.input(label, value=value).props('autofocus outlined').classes('w-full')
+        field.props['aria-label'] = label
         field.mark('dialog-input')
         field.on('keydown.enter', lambda: dialog.submit(field.value))
         with ui.row().classes('w-full justify-end gap-2'):

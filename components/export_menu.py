@@ -83,10 +83,10 @@ class ExportMenu:
         self.state = state
         self.importer = ImportDialog(state.user)
         notebook_id = state.notebook.id
-        color = 'color=white' if light else ''
         with (
             ui.button(icon='ios_share')
-            .props(f'flat round {color} aria-label="Export or import"')
+            .props('flat round aria-label="Export or import"')
+            .props('color=white' if light else '')
             .tooltip('Export or import')
             .mark('export-menu')
         ):

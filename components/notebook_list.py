@@ -39,18 +39,21 @@ class NotebookList:
             ui.card()
             .classes('auren-notebook-card cursor-pointer gap-1 p-4')
             .on('click', lambda nb=notebook: ui.navigate.to(f'/notebook/{nb.id}'))
-            .props(f'tabindex=0 role=link aria-label="Open notebook {_attr(notebook.title)}"')
+            .props('tabindex=0 role=link')
             .on('keydown.enter', lambda nb=notebook: ui.navigate.to(f'/notebook/{nb.id}'))
-            .mark('notebook-card')
+            .mark('notebook-card') as card
         ):
+            # titles are untrusted: on the props dict, never inside a props string NiceGUI would parse
+            card.props['aria-label'] = f'Open notebook {notebook.title}'
             with ui.row().classes('w-full items-start justify-between no-wrap'):
                 ui.icon('auto_stories', size='28px').classes('text-primary')
                 with (
                     ui.button(icon='more_vert')
-                    .props(f'flat round dense aria-label="Actions for {_attr(notebook.title)}"')
+                    .props('flat round dense')
                     .on('click.stop', lambda: None)
-                    .mark('notebook-actions')
+                    .mark('notebook-actions') as actions
                 ):
+                    actions.props['aria-label'] = f'Actions for {notebook.title}'
                     with ui.menu().props('auto-close'):
                         with ui.item(on_click=lambda nb=notebook: self.rename(nb)).mark('rename-notebook'):
                             ui.item_section('Rename')
@@ -97,8 +100,3 @@ class NotebookList:
             return
         ui.notify('Notebook deleted', type='positive')
         self.refresh()
-
-
-def _attr(text: str) -> str:
-    """Safe inside a double-quoted Quasar prop."""
-    return text.replace('"', "'")[:80]

@@ -90,11 +90,12 @@ class NoteCard:
         with (
             ui.column()
             .classes('w-full gap-0 px-3 py-2 auren-note-card')
-            .props(f'tabindex=0 role=button aria-label="Open note {_attr(title)}"')
+            .props('tabindex=0 role=button')
             .on('click', lambda: pane.open(note.id))
             .on('keydown.enter', lambda: pane.open(note.id))
             .mark('note-card') as self.root
         ):
+            self.root.props['aria-label'] = f'Open note {title}'  # untrusted: the dict, never a props string
             with ui.row().classes('w-full items-center no-wrap gap-2'):
                 ui.icon(KIND_ICONS.get(note.kind, 'sticky_note_2'), size='18px').classes('text-primary')
                 ui.label(title).classes('text-sm font-medium truncate flex-grow').mark('note-card-title')
@@ -416,7 +417,3 @@ class NotesPane:
             return
         ui.notify(f'Restored “{notes.display_title(note)}”', type='positive', timeout=1500)
         self.refresh()
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'")[:80]

@@ -50,9 +50,8 @@ class QuizView:
             for number, question in enumerate(self.questions, start=1):
                 with ui.card().classes('w-full gap-1 p-4').props('flat bordered').mark('quiz-question'):
                     ui.label(f'{number}. {question["question"]}').classes('text-base font-medium break-words')
-                    radio = ui.radio({i: option for i, option in enumerate(question['options'])}).props(
-                        f'aria-label="Question {number}"'
-                    )
+                    radio = ui.radio({i: option for i, option in enumerate(question['options'])})
+                    radio.props['aria-label'] = f'Question {number}'
                     radio.mark('quiz-choice')
                     self.choices[question['id']] = radio
                     self.slots[question['id']] = ui.column().classes('w-full gap-1')

@@ -42,7 +42,7 @@ class SourceRow:
         ):
             self.check = (
                 ui.checkbox(value=state.is_selected(source.id), on_change=self._toggle)
-                .props(f'dense aria-label="Use {_attr(source.title)} in chat and studio"')
+                .props('dense')
                 .mark('source-check')
             )
             ui.icon(KIND_ICONS.get(source.kind, 'description'), size='22px').classes('text-primary mt-1')
@@ -50,7 +50,7 @@ class SourceRow:
                 self.title = (
                     ui.label(source.title)
                     .classes('text-sm font-medium truncate w-full cursor-pointer hover:underline')
-                    .props(f'tabindex=0 role=button title="{_attr(source.title)}"')
+                    .props('tabindex=0 role=button')
                     .on('click', self._open)
                     .on('keydown.enter', self._open)
                     .mark('source-title')
@@ -63,9 +63,7 @@ class SourceRow:
                     .props('flat dense size=sm color=primary')
                     .mark('source-retry')
                 )
-            with ui.button(icon='more_vert').props(
-                f'flat round dense size=sm aria-label="Actions for {_attr(source.title)}"'
-            ):
+            with ui.button(icon='more_vert').props('flat round dense size=sm') as self.actions:
                 with ui.menu().props('auto-close'):
                     with ui.item(on_click=self._open):
                         ui.item_section('Open')
@@ -80,6 +78,10 @@ class SourceRow:
     def show(self, source: Source) -> None:
         self.source = source
         self.title.text = source.title
+        # titles are untrusted (file names, PDF metadata, imports): on the props dict, never in a props string
+        self.title.props['title'] = source.title
+        self.check.props['aria-label'] = f'Use {source.title} in chat and studio'
+        self.actions.props['aria-label'] = f'Actions for {source.title}'
         busy = source.status in ('queued', 'processing')
         if source.status == 'ready':
             pages = f'{source.page_count} page' + ('' if source.page_count == 1 else 's')
@@ -209,7 +211,3 @@ class SourcesPane:
                     listener()
         elif event.get('type') == 'source_deleted' and event['source_id'] in self.rows:
             self.refresh()
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'")[:80]

@@ -30,6 +30,8 @@ KIND_ICONS = {
 }
 BUTTONS = ('mindmap', 'quiz', 'flashcards', 'study_guide', 'briefing', 'faq', 'timeline')
 STATUS_LABELS = {'queued': 'Waiting to start…', 'running': 'Working…', 'cancelled': 'Cancelled', 'failed': 'Failed'}
+DIALOG_SIZE = 'width: min(1200px, 96vw); max-width: 96vw; height: 92vh'
+FULLSCREEN_SIZE = 'width: 100vw; max-width: 100vw; height: 100vh; max-height: 100vh; border-radius: 0'
 
 
 class ArtifactCard:
@@ -43,9 +45,10 @@ class ArtifactCard:
         with (
             ui.card()
             .classes('w-full gap-1 p-3 auren-artifact-card')
-            .props(f'flat bordered data-kind={artifact.kind}')
+            .props('flat bordered')
             .mark('artifact-card') as self.root
         ):
+            self.root.props['data-kind'] = artifact.kind
             with ui.row().classes('w-full items-start no-wrap gap-2'):
                 ui.icon(KIND_ICONS[artifact.kind], size='22px').classes('text-primary mt-0.5')
                 with ui.column().classes('flex-grow min-w-0 gap-0'):
@@ -70,9 +73,9 @@ class ArtifactCard:
                 ui.label(artifact.error).classes('text-xs text-negative break-words w-full').mark('artifact-error')
             with ui.row().classes('w-full justify-end gap-1'):
                 if artifact.status in artifacts.RUNNING:
-                    ui.button('Cancel', icon='stop', on_click=self._cancel).props(
-                        f'flat dense size=sm color=negative aria-label="Cancel {label}"'
-                    ).mark('artifact-cancel')
+                    cancel = ui.button('Cancel', icon='stop', on_click=self._cancel)
+                    cancel.props('flat dense size=sm color=negative').mark('artifact-cancel')
+                    cancel.props['aria-label'] = f'Cancel {label}'
                 elif artifact.status == 'done':
                     opener = ui.button('Open', icon='open_in_full', on_click=lambda: pane.open(artifact))
                     opener.props('unelevated dense size=sm').mark('artifact-open')
@@ -147,7 +150,7 @@ class ArtifactDialog:
             self.dialog = ui.dialog().mark('artifact-dialog')
         with (
             self.dialog,
-            ui.card().classes('p-0 gap-0 no-wrap auren-studio-dialog').style(self._size()) as self.card,
+            ui.card().classes('p-0 gap-0 no-wrap auren-studio-dialog').style(DIALOG_SIZE) as self.card,
         ):
             with ui.row().classes('w-full items-center no-wrap gap-2 px-4 py-2 border-b'):
                 ui.icon(KIND_ICONS[artifact.kind], size='24px').classes('text-primary')
@@ -170,18 +173,13 @@ class ArtifactDialog:
         self.show(artifact)
         self.dialog.open()
 
-    def _size(self) -> str:
-        if self.fullscreen:
-            return 'width: 100vw; max-width: 100vw; height: 100vh; max-height: 100vh; border-radius: 0'
-        return 'width: min(1200px, 96vw); max-width: 96vw; height: 92vh'
-
     def toggle_fullscreen(self) -> None:
         self.fullscreen = not self.fullscreen
         if self.fullscreen:
             self.dialog.props('maximized')
         else:
             self.dialog.props(remove='maximized')
-        self.card.style(replace=self._size())
+        self.card.style(replace=FULLSCREEN_SIZE if self.fullscreen else DIALOG_SIZE)
         self.full_button.props(f'icon={"fullscreen_exit" if self.fullscreen else "fullscreen"}')
 
     def _header(self, artifact: Artifact) -> None:
@@ -227,9 +225,10 @@ class StudioPane:
             with ui.element('div').classes('grid grid-cols-2 gap-2 px-4 w-full'):
                 for kind in BUTTONS:
                     label = artifacts.KIND_LABELS[kind]
-                    ui.button(label, icon=KIND_ICONS[kind], on_click=lambda k=kind: self.create(k)).props(
-                        f'outline no-caps align=left color=primary aria-label="Create {label.lower()}"'
-                    ).classes('w-full text-sm').mark(f'studio-{kind}')
+                    button = ui.button(label, icon=KIND_ICONS[kind], on_click=lambda k=kind: self.create(k))
+                    button.props('outline no-caps align=left color=primary').classes('w-full text-sm')
+                    button.props['aria-label'] = f'Create {label.lower()}'
+                    button.mark(f'studio-{kind}')
             self.hint = ui.label('').classes('text-xs text-slate-500 px-4').mark('studio-hint')
             ui.separator().classes('mt-1')
             with ui.scroll_area().classes('w-full flex-grow'):

@@ -108,9 +108,9 @@ class TokensPanel:
                     'text-xs text-slate-500'
                 )
             if state == 'active':
-                ui.button('Revoke', on_click=lambda r=row: self.revoke(r)).props(
-                    f'flat color=negative aria-label="Revoke token {row.name}"'
-                ).mark('revoke-token')
+                revoke = ui.button('Revoke', on_click=lambda r=row: self.revoke(r)).props('flat color=negative')
+                revoke.props['aria-label'] = f'Revoke token {row.name}'  # the name is typed by a person: the dict
+                revoke.mark('revoke-token')
 
     async def revoke(self, row: ApiToken) -> None:
         if not await dialogs.confirm(
