@@ -1,17 +1,34 @@
-"""Small helpers that tests share: people, notebooks, signing in through the UI."""
+"""Small helpers that tests share: people, notebooks, a fake Gemini, signing in through the UI."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from nicegui.testing import User as TestUser
 
 from aurenlm import repos
+from aurenlm.llm import reset_provider
 from aurenlm.models import User
+from tests.fakes.gemini_server import FakeGemini, start_fake_gemini
 
 PASSWORD = 'violet-harbour-lantern'
 
 
 def person(email: str = 'ann@example.com') -> User:
     return repos.users.create(email, PASSWORD)
+
+
+@contextmanager
+def gemini_on(settings_env: Callable[..., None], **settings: str) -> Iterator[FakeGemini]:
+    """The app answers with Gemini, played by a fake server, for the length of the block; `settings` add to its own."""
+    with start_fake_gemini() as fake:
+        settings_env(GEMINI_API_KEY=fake.api_key, GEMINI_BASE_URL=fake.url, **settings)
+        reset_provider()
+        try:
+            yield fake
+        finally:
+            reset_provider()
 
 
 async def sign_in(user: TestUser, email: str = 'ann@example.com', password: str = PASSWORD) -> None:

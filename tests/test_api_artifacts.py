@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from aurenlm import repos
 from aurenlm.studio import artifacts
 from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.helpers import person
@@ -12,11 +11,9 @@ from tests.sourcekit import drain, ready_source
 
 
 @pytest.fixture
-async def setup():
-    ann = person()
-    notebook = repos.notebooks.create(ann, 'Manual')
-    source = await ready_source(ann, notebook.id, 'libtasn1.pdf')
-    return ann, notebook, source
+async def setup(ann, notebook):
+    """Ann's notebook (tests/conftest.py) with the libtasn1 manual ready in it."""
+    return ann, notebook, await ready_source(ann, notebook.id, 'libtasn1.pdf')
 
 
 async def test_mind_map_job_and_artifact(setup) -> None:

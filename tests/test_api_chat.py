@@ -5,10 +5,9 @@ import json
 import pytest
 
 from aurenlm import repos
-from aurenlm.llm import reset_provider
 from tests.apikit import api, assert_rate_limited, error_of, token_for
-from tests.fakes.gemini_server import Reply, start_fake_gemini
-from tests.helpers import person
+from tests.fakes.gemini_server import Reply
+from tests.helpers import gemini_on, person
 from tests.sourcekit import ready_source
 
 
@@ -21,11 +20,9 @@ def sse_events(text: str) -> list[tuple[str, dict]]:
 
 
 @pytest.fixture
-async def setup():
-    ann = person()
-    notebook = repos.notebooks.create(ann, 'Manual')
-    source = await ready_source(ann, notebook.id, 'libtasn1.pdf')
-    return ann, notebook, source
+async def setup(ann, notebook):
+    """Ann's notebook (tests/conftest.py) with the libtasn1 manual ready in it."""
+    return ann, notebook, await ready_source(ann, notebook.id, 'libtasn1.pdf')
 
 
 async def test_streamed_answer_offline(setup) -> None:
@@ -67,15 +64,10 @@ async def test_whole_answer_and_history_pages(setup) -> None:
 
 async def test_streamed_answer_with_gemini(setup, settings_env) -> None:
     ann, notebook, _ = setup
-    with start_fake_gemini() as gemini:
-        settings_env(GEMINI_API_KEY=gemini.api_key, GEMINI_BASE_URL=gemini.url)
-        reset_provider()
-        try:
-            gemini.script(Reply(chunks=['Elements are ', 'created from ', 'definitions [1].']))
-            async with api(token_for(ann)) as client:
-                response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'How?'})
-        finally:
-            reset_provider()
+    with gemini_on(settings_env) as gemini:
+        gemini.script(Reply(chunks=['Elements are ', 'created from ', 'definitions [1].']))
+        async with api(token_for(ann)) as client:
+            response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'How?'})
     events = sse_events(response.text)
     assert [k for k, _ in events] == ['token', 'token', 'token', 'done']
     assert events[-1][1]['content'] == 'Elements are created from definitions [1].'

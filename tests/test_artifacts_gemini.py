@@ -11,7 +11,8 @@ from aurenlm import jobs
 from aurenlm.llm import reset_provider
 from aurenlm.studio import MindMap, Report, artifacts
 from aurenlm.studio.schemas import iter_nodes
-from tests.fakes.gemini_server import BadJson, Reply, Stall, start_fake_gemini
+from tests.fakes.gemini_server import BadJson, Reply, Stall
+from tests.helpers import gemini_on
 from tests.sourcekit import drain, ready_source
 
 MINDMAP = {
@@ -33,16 +34,8 @@ async def readme(ann, notebook):
 
 @pytest.fixture
 def gemini(settings_env):
-    with start_fake_gemini() as fake:
-        settings_env(
-            GEMINI_API_KEY=fake.api_key,
-            GEMINI_BASE_URL=fake.url,
-            GEMINI_TIMEOUT_S='10',
-            GEMINI_MAX_ATTEMPTS='2',
-        )
-        reset_provider()
+    with gemini_on(settings_env, GEMINI_TIMEOUT_S='10', GEMINI_MAX_ATTEMPTS='2') as fake:
         yield fake
-    reset_provider()
 
 
 def calls(fake) -> list:
@@ -126,15 +119,10 @@ async def test_a_large_selection_is_map_reduced_one_call_per_source(ann, noteboo
         'key_points': [{'point': 'The first passage says something.', 'passages': [1]}],
     }
     report = {'title': 'Briefing', 'markdown': '# Briefing\n\nA finding [1]. Another [2]. And [3].'}
-    with start_fake_gemini() as fake:
-        settings_env(GEMINI_API_KEY=fake.api_key, GEMINI_BASE_URL=fake.url)
-        reset_provider()
-        try:
-            fake.script(*[Reply(text=json.dumps(digest)) for _ in selected], Reply(text=json.dumps(report)))
-            artifact = await generated(ann, notebook, 'briefing', [s.id for s in selected])
-            requests = calls(fake)
-        finally:
-            reset_provider()
+    with gemini_on(settings_env) as fake:
+        fake.script(*[Reply(text=json.dumps(digest)) for _ in selected], Reply(text=json.dumps(report)))
+        artifact = await generated(ann, notebook, 'briefing', [s.id for s in selected])
+        requests = calls(fake)
     assert artifact.status == 'done', artifact.error
     digests = [r for r in requests if 'key_points' in schema_of(r)]
     assert len(digests) == len(selected) and len(requests) == len(selected) + 1

@@ -4,10 +4,9 @@ from nicegui import ui
 from nicegui.testing import User
 
 from aurenlm import repos
-from aurenlm.llm import reset_provider
 from components.markdown_view import CiteInfo, render
-from tests.fakes.gemini_server import Reply, start_fake_gemini
-from tests.helpers import person, sign_in
+from tests.fakes.gemini_server import Reply
+from tests.helpers import gemini_on, person, sign_in
 from tests.sourcekit import ready_source
 
 
@@ -81,24 +80,19 @@ async def test_load_earlier_and_clear(user: User) -> None:
 
 
 async def test_html_in_an_answer_is_shown_as_text(user: User, settings_env) -> None:
-    with start_fake_gemini() as gemini:
-        settings_env(GEMINI_API_KEY=gemini.api_key, GEMINI_BASE_URL=gemini.url)
-        reset_provider()
-        try:
-            await open_notebook(user, 'gpl-3.txt')
-            gemini.script(
-                Reply(text='<script>alert(1)</script> <img src=x onerror=alert(2)> [link](javascript:alert(3)) [1]')
-            )
-            user.find(marker='message').type('Tell me')
-            user.find(marker='send').click()
-            await user.should_see(marker='answer-time', retries=100)
-            page = html_of(user)
-            assert '&lt;script&gt;alert(1)&lt;/script&gt;' in page
-            for content in page.split('\n'):
-                assert '<script' not in content and '<img' not in content, content[:300]
-            assert 'href="javascript:' not in page
-        finally:
-            reset_provider()
+    with gemini_on(settings_env) as gemini:
+        await open_notebook(user, 'gpl-3.txt')
+        gemini.script(
+            Reply(text='<script>alert(1)</script> <img src=x onerror=alert(2)> [link](javascript:alert(3)) [1]')
+        )
+        user.find(marker='message').type('Tell me')
+        user.find(marker='send').click()
+        await user.should_see(marker='answer-time', retries=100)
+        page = html_of(user)
+        assert '&lt;script&gt;alert(1)&lt;/script&gt;' in page
+        for content in page.split('\n'):
+            assert '<script' not in content and '<img' not in content, content[:300]
+        assert 'href="javascript:' not in page
 
 
 def test_chip_attributes_are_escaped() -> None:
