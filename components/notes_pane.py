@@ -4,7 +4,6 @@ History, Export and "Use as source". Also `save_answer_as_note` for the chat's "
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from nicegui import ui
@@ -18,8 +17,14 @@ from components.markdown_view import CiteInfo, MarkdownView
 from components.notebook_state import NotebookState
 
 PAGE = 30
-AUTOSAVE_AFTER_S = 1.0  # a save this long after typing stops
-TICK_S = 0.25  # also bounds preview updates to 4 per second
+# The browser throttles the editor's change events (no timer polls): while someone types, the preview follows at
+# most 4 times a second and an autosave runs at most once a second, the last one within a second of the last key.
+PREVIEW_EVERY_S = 0.25
+AUTOSAVE_EVERY_S = 1.0
+VALUE_CHANGED = 'update:model-value'
+NO_ARGS = '() => emit()'  # the text itself reaches the server through the field's own value event
+# focus leaving the editor (not moving between its own fields, nor to its buttons, which save anyway)
+LEFT_EDITOR = '(e) => { if (!e.currentTarget.contains(e.relatedTarget)) emit(); }'
 UNDO_S = 8.0
 KIND_ICONS = {'note': 'sticky_note_2', 'answer': 'question_answer', 'report': 'summarize'}
 SAVE_KEYS = (
@@ -108,13 +113,12 @@ class NoteCard:
 
 
 class NoteEditor:
-    """One open note: title, Markdown text with live preview, autosave a moment after typing stops."""
+    """One open note: title, Markdown text with live preview, autosave while typing and on leaving a field."""
 
     def __init__(self, pane: NotesPane, note: Note) -> None:
         self.pane, self.note = pane, note
         self.saved = (note.title, note.body)
         self.dirty = False
-        self.changed_at = 0.0
         self.seal_next = False  # after an explicit save, the next autosave starts a new version
         self.previewed = note.body
         with ui.column().classes('w-full h-full gap-2 px-3 py-2 no-wrap').mark('note-editor') as self.root:
@@ -174,10 +178,12 @@ class NoteEditor:
             self.title.props('readonly')
             self.body.props('readonly')
             self.status.text = 'Read only'
-            self.timer = ui.timer(TICK_S, lambda: None, active=False)
             return
         self.root.on('keydown', self.save_now, js_handler=SAVE_KEYS)
-        self.timer = ui.timer(TICK_S, self.tick)
+        self.root.on('focusout', self.flush, js_handler=LEFT_EDITOR)
+        self.body.on(VALUE_CHANGED, self.show_preview, js_handler=NO_ARGS, throttle=PREVIEW_EVERY_S)
+        for field in (self.title, self.body):
+            field.on(VALUE_CHANGED, self.flush, js_handler=NO_ARGS, throttle=AUTOSAVE_EVERY_S, leading_events=False)
 
     # --- saving ---
 
@@ -185,23 +191,20 @@ class NoteEditor:
         if (self.title.value or '', self.body.value or '') == self.saved:
             return
         self.dirty = True
-        self.changed_at = time.monotonic()
         self.status.text = 'Unsaved changes'
 
-    def tick(self) -> None:
+    def show_preview(self) -> None:
         body = self.body.value or ''
         if body != self.previewed:
             self.previewed = body
             self.preview.finish(body, self.preview.cites)
-        if self.dirty and time.monotonic() - self.changed_at >= AUTOSAVE_AFTER_S:
-            self.save(autosave=not self.seal_next)
 
     def save(self, *, autosave: bool) -> bool:
         title, body = (self.title.value or '').strip(), self.body.value or ''
         try:
             saved = notes.update(self.pane.state.user, self.note.id, title=title, body=body, autosave=autosave)
         except notes.NoteError as e:
-            self.dirty = False  # do not repeat a refused save every tick; the next edit tries again
+            self.dirty = False  # do not repeat a refused save on every event; the next edit tries again
             self.status.text = 'Not saved'
             ui.notify(str(e), type='warning')
             return False
@@ -225,12 +228,13 @@ class NoteEditor:
             ui.notify('Saved', type='positive', timeout=1200)
 
     def flush(self) -> None:
+        """Save what is not saved yet (an autosave, folded into the current version unless one was just sealed)."""
+        self.show_preview()
         if self.dirty:
             self.save(autosave=not self.seal_next)
 
     def close(self) -> None:
         self.flush()
-        self.timer.cancel()
         self.pane.show_list()
 
     def reload(self, note: Note) -> None:
@@ -271,7 +275,6 @@ class NoteEditor:
         ui.download.from_url(f'/export/note/{self.note.id}?format={fmt}')
 
     def delete(self) -> None:
-        self.timer.cancel()
         self.pane.delete(self.note.id)
 
 
@@ -365,7 +368,6 @@ class NotesPane:
             return
         if self.editor is not None:
             self.editor.flush()
-            self.editor.timer.cancel()
         self.editor_view.clear()
         with self.editor_view:
             self.editor = NoteEditor(self, note)
