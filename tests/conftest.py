@@ -19,9 +19,10 @@ from sqlmodel import SQLModel
 
 from aurenlm import db, migrate, repos
 from aurenlm.config import reset_settings
-from aurenlm.models import Notebook, User
+from aurenlm.models import Notebook, Source, User
 from aurenlm.security import ratelimit
 from tests.helpers import person
+from tests.sourcekit import ready_source
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -105,6 +106,12 @@ def ann() -> User:
 def notebook(ann: User) -> Notebook:
     """Ann's notebook "Manuals", empty."""
     return repos.notebooks.create(ann, 'Manuals')
+
+
+@pytest.fixture
+async def manual(ann: User, notebook: Notebook) -> Source:
+    """The libtasn1 manual (a 30-page PDF), uploaded to Ann's notebook and ready."""
+    return await ready_source(ann, notebook.id, 'libtasn1.pdf')
 
 
 @pytest.fixture

@@ -2,22 +2,13 @@
 
 import json
 
-import pytest
-
 from aurenlm.studio import artifacts
 from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.helpers import person
-from tests.sourcekit import drain, ready_source
+from tests.sourcekit import drain
 
 
-@pytest.fixture
-async def setup(ann, notebook):
-    """Ann's notebook (tests/conftest.py) with the libtasn1 manual ready in it."""
-    return ann, notebook, await ready_source(ann, notebook.id, 'libtasn1.pdf')
-
-
-async def test_mind_map_job_and_artifact(setup) -> None:
-    ann, notebook, source = setup
+async def test_mind_map_job_and_artifact(ann, notebook, manual) -> None:
     async with api(token_for(ann)) as client:
         started = await client.post(f'/notebooks/{notebook.id}/artifacts', json={'kind': 'mindmap'})
         assert started.status_code == 202
@@ -32,12 +23,11 @@ async def test_mind_map_job_and_artifact(setup) -> None:
     assert nodes and all({'id', 'label', 'children'} <= set(n) for n in nodes)
 
 
-async def test_quiz_hides_answers_until_graded(setup) -> None:
-    ann, notebook, source = setup
+async def test_quiz_hides_answers_until_graded(ann, notebook, manual) -> None:
     async with api(token_for(ann)) as client:
         started = await client.post(
             f'/notebooks/{notebook.id}/artifacts',
-            json={'kind': 'quiz', 'source_ids': [source.id], 'options': {'count': 5, 'difficulty': 'easy'}},
+            json={'kind': 'quiz', 'source_ids': [manual.id], 'options': {'count': 5, 'difficulty': 'easy'}},
         )
         await drain()
         artifact_id = started.json()['artifact_id']
@@ -69,8 +59,7 @@ async def test_quiz_hides_answers_until_graded(setup) -> None:
     assert json.dumps(answers)
 
 
-async def test_bad_kind_and_options(setup) -> None:
-    ann, notebook, _ = setup
+async def test_bad_kind_and_options(ann, notebook, manual) -> None:
     async with api(token_for(ann)) as client:
         assert (await client.post(f'/notebooks/{notebook.id}/artifacts', json={'kind': 'poem'})).status_code == 422
         bad = await client.post(
@@ -79,8 +68,7 @@ async def test_bad_kind_and_options(setup) -> None:
         assert bad.status_code == 422
 
 
-async def test_starting_generations_past_the_generate_limit_gets_429(setup, settings_env) -> None:
-    ann, notebook, _ = setup
+async def test_starting_generations_past_the_generate_limit_gets_429(ann, notebook, manual, settings_env) -> None:
     settings_env(RATE_API_GENERATE='1/minute')
     url = f'/notebooks/{notebook.id}/artifacts'
     async with api(token_for(ann)) as client:

@@ -2,13 +2,10 @@
 
 import json
 
-import pytest
-
 from aurenlm import repos
 from tests.apikit import api, assert_rate_limited, error_of, token_for
 from tests.fakes.gemini_server import Reply
 from tests.helpers import gemini_on, person
-from tests.sourcekit import ready_source
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:
@@ -19,14 +16,7 @@ def sse_events(text: str) -> list[tuple[str, dict]]:
     return events
 
 
-@pytest.fixture
-async def setup(ann, notebook):
-    """Ann's notebook (tests/conftest.py) with the libtasn1 manual ready in it."""
-    return ann, notebook, await ready_source(ann, notebook.id, 'libtasn1.pdf')
-
-
-async def test_streamed_answer_offline(setup) -> None:
-    ann, notebook, source = setup
+async def test_streamed_answer_offline(ann, notebook, manual) -> None:
     async with api(token_for(ann)) as client:
         response = await client.post(
             f'/notebooks/{notebook.id}/chat', json={'message': 'What does asn1_create_element do?'}
@@ -37,18 +27,17 @@ async def test_streamed_answer_offline(setup) -> None:
     assert kinds[-1] == 'done' and set(kinds[:-1]) == {'token'} and len(kinds) > 3
     done = events[-1][1]
     assert done['content'] == ''.join(data['text'] for kind, data in events if kind == 'token')
-    assert done['citations'] and all(c['source_id'] == source.id for c in done['citations'])
+    assert done['citations'] and all(c['source_id'] == manual.id for c in done['citations'])
     for cite in done['citations']:
-        assert cite['quote'] in repos.sources.page(ann, source.id, cite['page']).text
+        assert cite['quote'] in repos.sources.page(ann, manual.id, cite['page']).text
         assert isinstance(cite['chunk_id'], str)
 
 
-async def test_whole_answer_and_history_pages(setup) -> None:
-    ann, notebook, source = setup
+async def test_whole_answer_and_history_pages(ann, notebook, manual) -> None:
     async with api(token_for(ann)) as client:
         for question in ('What is DER?', 'How do I decode?', 'What is a node?'):
             response = await client.post(
-                f'/notebooks/{notebook.id}/chat', json={'message': question, 'stream': False, 'source_ids': [source.id]}
+                f'/notebooks/{notebook.id}/chat', json={'message': question, 'stream': False, 'source_ids': [manual.id]}
             )
             assert response.status_code == 200 and response.json()['message_id']
         seen, cursor = [], None
@@ -62,8 +51,7 @@ async def test_whole_answer_and_history_pages(setup) -> None:
     assert len(seen) == 6 and len(set(seen)) == 6
 
 
-async def test_streamed_answer_with_gemini(setup, settings_env) -> None:
-    ann, notebook, _ = setup
+async def test_streamed_answer_with_gemini(ann, notebook, manual, settings_env) -> None:
     with gemini_on(settings_env) as gemini:
         gemini.script(Reply(chunks=['Elements are ', 'created from ', 'definitions [1].']))
         async with api(token_for(ann)) as client:
@@ -74,8 +62,7 @@ async def test_streamed_answer_with_gemini(setup, settings_env) -> None:
     assert [c['marker'] for c in events[-1][1]['citations']] == [1]
 
 
-async def test_no_ready_sources_and_strangers(setup) -> None:
-    ann, notebook, source = setup
+async def test_no_ready_sources_and_strangers(ann, notebook, manual) -> None:
     bob = person('bob@example.com')
     async with api(token_for(bob)) as client:
         response = await client.post(f'/notebooks/{notebook.id}/chat', json={'message': 'hi'})
@@ -91,8 +78,7 @@ async def test_no_ready_sources_and_strangers(setup) -> None:
         assert response.status_code == 403
 
 
-async def test_chat_is_rate_limited_per_token(setup, settings_env) -> None:
-    ann, notebook, _ = setup
+async def test_chat_is_rate_limited_per_token(ann, notebook, manual, settings_env) -> None:
     settings_env(RATE_API_CHAT='2/minute')
     async with api(token_for(ann)) as client:
         for _ in range(2):
@@ -102,9 +88,8 @@ async def test_chat_is_rate_limited_per_token(setup, settings_env) -> None:
     assert_rate_limited(limited)
 
 
-async def test_the_per_person_question_limit_is_a_429_too_streamed_or_not(setup, settings_env) -> None:
+async def test_the_per_person_question_limit_is_a_429_too_streamed_or_not(ann, notebook, manual, settings_env) -> None:
     """RATE_CHAT counts a person's questions in the UI and the API together; past it nothing is saved."""
-    ann, notebook, _ = setup
     settings_env(RATE_CHAT='1/minute', RATE_API_CHAT='100/minute')
     url = f'/notebooks/{notebook.id}/chat'
     async with api(token_for(ann, name='laptop')) as laptop, api(token_for(ann, name='phone')) as phone:
