@@ -110,7 +110,7 @@ def notebook(ann: User) -> Notebook:
 
 @pytest.fixture
 async def manual(ann: User, notebook: Notebook) -> Source:
-    """The libtasn1 manual (a 30-page PDF), uploaded to Ann's notebook and ready."""
+    """The libtasn1 manual (a 36-page PDF), uploaded to Ann's notebook and ready."""
     return await ready_source(ann, notebook.id, 'libtasn1.pdf')
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from nicegui.testing import User as TestUser
 
-from aurenlm import repos
+from aurenlm import db, repos
 from aurenlm.llm import reset_provider
-from aurenlm.models import User
+from aurenlm.models import Artifact, User
 from tests.fakes.gemini_server import FakeGemini, start_fake_gemini
 
 PASSWORD = 'violet-harbour-lantern'
@@ -17,6 +18,15 @@ PASSWORD = 'violet-harbour-lantern'
 
 def person(email: str = 'ann@example.com') -> User:
     return repos.users.create(email, PASSWORD)
+
+
+def finished_artifact(user: User, notebook_id: str, **fields: Any) -> Artifact:
+    """A studio artifact (kind, title, data, source_ids) written straight to the database, as a generation leaves it."""
+    artifact = Artifact(notebook_id=notebook_id, user_id=user.id, status='done', **fields)
+    with db.session() as s:
+        s.add(artifact)
+        s.commit()
+    return artifact
 
 
 @contextmanager

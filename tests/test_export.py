@@ -11,14 +11,13 @@ import pypdfium2 as pdfium
 import pytest
 from nicegui.testing import User
 
-from aurenlm import db, repos
+from aurenlm import repos
 from aurenlm.chat import service as chat
 from aurenlm.exchange import export
 from aurenlm.exchange import pdf as export_pdf
 from aurenlm.exchange.schema import Bundle
-from aurenlm.models import Artifact
 from aurenlm.notes import service as notes
-from tests.helpers import person, sign_in
+from tests.helpers import finished_artifact, person, sign_in
 from tests.sourcekit import ready_source
 
 PASSWD = Path('/etc/passwd')
@@ -151,21 +150,11 @@ async def rich(ann, notebook):
     assert isinstance(answer, chat.Done) and answer.citations
     saved = notes.from_answer(ann, answer.message.id)
     mine = notes.create(ann, notebook.id, 'Reading plan', '# Key findings\n\nRead chapter 3 first.\n\n```\ncode()\n```')
-    mindmap = Artifact(
-        notebook_id=notebook.id,
-        user_id=ann.id,
-        kind='mindmap',
-        title='Mind map: libtasn1',
-        status='done',
-        data={
-            'title': 'libtasn1',
-            'nodes': [{'id': 'a', 'label': 'Parsing', 'children': [{'id': 'b', 'label': 'DER decoding'}]}],
-        },
-        source_ids=[manual.id],
+    nodes = [{'id': 'a', 'label': 'Parsing', 'children': [{'id': 'b', 'label': 'DER decoding'}]}]
+    data = {'title': 'libtasn1', 'nodes': nodes}
+    mindmap = finished_artifact(
+        ann, notebook.id, kind='mindmap', title='Mind map: libtasn1', data=data, source_ids=[manual.id]
     )
-    with db.session() as s:
-        s.add(mindmap)
-        s.commit()
     return {'source': manual, 'answer': answer, 'saved': saved, 'mine': mine, 'mindmap': mindmap}
 
 

@@ -8,10 +8,10 @@ import pytest
 from aurenlm import repos
 from aurenlm.chat import service as chat
 from aurenlm.chat import versions as chat_versions
-from aurenlm.models import Artifact, NotebookMember, utcnow
+from aurenlm.models import NotebookMember, utcnow
 from aurenlm.notes import service as notes
 from aurenlm.notes.diffing import counts, diff, new_text, old_text
-from tests.helpers import person
+from tests.helpers import finished_artifact, person
 from tests.sourcekit import drain, ready_source
 
 
@@ -247,28 +247,17 @@ async def test_save_an_answer_as_a_note_then_use_it_as_a_cited_source(ann, bob, 
     assert any('Zorvath' in c.quote for c in done.citations)
 
 
-async def test_save_a_report_as_a_note_keeps_its_citations(ann, notebook) -> None:
-    from aurenlm import db
-
-    manual = await ready_source(ann, notebook.id, 'libtasn1.pdf')
+async def test_save_a_report_as_a_note_keeps_its_citations(ann, notebook, manual) -> None:
     chunk = repos.sources.chunks_of(manual.id)[3]
-    report = Artifact(
-        notebook_id=notebook.id,
-        user_id=ann.id,
-        kind='study_guide',
-        title='Study guide: libtasn1',
-        status='done',
-        data={
-            'kind': 'study_guide',
-            'title': 'libtasn1',
-            'markdown': '# Key ideas\n\nElements are created from a definitions tree [1].',
-            'citations': [{'chunk_id': chunk.id, 'source_id': manual.id, 'page': chunk.page, 'quote': chunk.text[:80]}],
-        },
-        source_ids=[manual.id],
+    data = {
+        'kind': 'study_guide',
+        'title': 'libtasn1',
+        'markdown': '# Key ideas\n\nElements are created from a definitions tree [1].',
+        'citations': [{'chunk_id': chunk.id, 'source_id': manual.id, 'page': chunk.page, 'quote': chunk.text[:80]}],
+    }
+    report = finished_artifact(
+        ann, notebook.id, kind='study_guide', title='Study guide: libtasn1', data=data, source_ids=[manual.id]
     )
-    with db.session() as s:
-        s.add(report)
-        s.commit()
     note = notes.from_artifact(ann, report.id)
     assert note.kind == 'report' and note.title == 'Study guide: libtasn1'
     assert note.body.startswith('# Key ideas')
