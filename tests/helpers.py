@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from nicegui.testing import User as TestUser
 
@@ -14,10 +14,22 @@ from aurenlm.models import Artifact, User
 from tests.fakes.gemini_server import FakeGemini, start_fake_gemini
 
 PASSWORD = 'violet-harbour-lantern'
+T = TypeVar('T')
 
 
 def person(email: str = 'ann@example.com') -> User:
     return repos.users.create(email, PASSWORD)
+
+
+@contextmanager
+def changing(model: type[T], key: Any) -> Iterator[T]:
+    """A stored row to change in place (as time passing would), written back when the block ends."""
+    with db.session() as s:
+        row = s.get(model, key)
+        assert row is not None, (model.__name__, key)
+        yield row
+        s.add(row)
+        s.commit()
 
 
 def finished_artifact(user: User, notebook_id: str, **fields: Any) -> Artifact:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from aurenlm import db, repos
 from aurenlm.models import AuthSession
 from aurenlm.security import sessions
+from tests.helpers import changing
 
 
 def make_user(email='ann@example.com'):
@@ -22,11 +23,8 @@ def test_idle_session_expires(settings_env):
     settings_env(SESSION_IDLE_MINUTES='30')
     user = make_user()
     new = sessions.create(user)
-    with db.session() as s:
-        row = s.get(AuthSession, new.session.id)
+    with changing(AuthSession, new.session.id) as row:
         row.last_seen = row.last_seen - timedelta(minutes=31)
-        s.add(row)
-        s.commit()
     assert sessions.resolve(new.token) is None
     with db.session() as s:
         assert s.get(AuthSession, new.session.id) is None, 'an expired session row is deleted'
@@ -35,11 +33,8 @@ def test_idle_session_expires(settings_env):
 def test_session_past_its_lifetime_expires():
     user = make_user()
     new = sessions.create(user)
-    with db.session() as s:
-        row = s.get(AuthSession, new.session.id)
+    with changing(AuthSession, new.session.id) as row:
         row.expires_at = row.created_at - timedelta(seconds=1)
-        s.add(row)
-        s.commit()
     assert sessions.resolve(new.token) is None
 
 
