@@ -1,7 +1,7 @@
 """The NiceGUI app that bench/stream_cpu.py starts as a subprocess: one page that streams an answer into an element.
 
     python bench/stream_server.py --port 8123 --answer answer.json --results results.jsonl [--profile DIR]
-        [--flush-s 0.25] [--scroll-every 1.0 | --no-scroll] [--one-pass-split] [--uvicorn name=json]
+        [--flush-s 0.25] [--scroll-every 1.0 | --no-scroll] [--uvicorn name=json]
 
 (Those last options are for trying fixes: they change what the page does, so a run that uses them no longer
 measures the app's way; bench/stream_cpu.py passes them through with --server-arg.)
@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -41,33 +40,6 @@ from nicegui import app, background_tasks, ui  # noqa: E402
 
 from components import chat_pane  # noqa: E402
 from components.markdown_view import CiteInfo, MarkdownView  # noqa: E402
-
-_BLOCK_EDGE = re.compile(r'^(?:```|~~~)|\n\s*\n', re.M)
-
-
-def split_finished_one_pass(text: str) -> int:
-    """split_finished in one pass (the proposed fix): fences counted as they come, not re-counted per blank line."""
-    cut = fences = 0
-    for match in _BLOCK_EDGE.finditer(text):
-        if match.group()[0] in '`~':
-            fences += 1
-        elif fences % 2 == 0:
-            cut = match.end()
-    return cut
-
-
-class OnePassMarkdownView(MarkdownView):
-    """MarkdownView with the proposed stream_to: only the text after the frozen blocks is scanned."""
-
-    def stream_to(self, text: str) -> None:
-        self._text = text
-        cut = self._frozen_upto + split_finished_one_pass(text[self._frozen_upto :])
-        if cut > self._frozen_upto:
-            with self.frozen:
-                self._html(self.md.render(text[self._frozen_upto : cut]))
-            self._frozen_upto = cut
-        self.tail.set_content(self.md.render(text[self._frozen_upto :]))
-
 
 MODES = ('app', 'app-every-token', 'naive', 'naive-throttled', 'floor-tokens', 'floor-updates')
 args: argparse.Namespace
@@ -91,8 +63,7 @@ class Streamer:
         with ui.scroll_area().classes('w-full h-96 border') as self.scroll:
             with ui.column().classes('w-full').mark('answer'):
                 if mode.startswith('app'):
-                    view_class = OnePassMarkdownView if args.one_pass_split else MarkdownView
-                    self.view = view_class('', self.cites)
+                    self.view = MarkdownView('', self.cites)
                 elif mode.startswith('naive'):
                     self.markdown = ui.markdown('')
                 else:
@@ -192,7 +163,6 @@ def main() -> None:
         default=getattr(chat_pane, 'SCROLL_EVERY_S', 0.0),  # chat_pane scrolls after every update unless it says
         help='scroll_to at most this often (seconds)',
     )
-    parser.add_argument('--one-pass-split', action='store_true', help='the proposed stream_to / split_finished')
     parser.add_argument('--uvicorn', action='append', default=[], help='name=json-value for uvicorn.Config')
     args = parser.parse_args()
     extra = {name: json.loads(value) for name, _, value in (item.partition('=') for item in args.uvicorn)}

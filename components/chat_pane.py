@@ -12,7 +12,7 @@ from aurenlm.chat import service as chat
 from aurenlm.chat import versions as chat_versions
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage
-from components import dialogs
+from components import dialogs, frame
 from components.history_dialog import VersionStepper, edit_question
 from components.markdown_view import CiteInfo, MarkdownView
 from components.notebook_state import NotebookState
@@ -118,12 +118,7 @@ class ChatPane:
                 ).mark('clear-chat')
             with ui.scroll_area().classes('w-full flex-grow auren-chat-scroll') as self.scroll:
                 with ui.column().classes('w-full max-w-3xl mx-auto gap-4 px-4 py-4'):
-                    self.earlier = (
-                        ui.button('Load earlier', icon='expand_less', on_click=self.load_earlier)
-                        .props('flat dense no-caps')
-                        .classes('self-center')
-                        .mark('load-earlier')
-                    )
+                    self.earlier = frame.more_button('Load earlier', 'expand_less', self.load_earlier, 'load-earlier')
                     self.empty = ui.column().classes('w-full')
                     self.messages = ui.column().classes('w-full gap-4').mark('messages')
             with ui.column().classes('w-full max-w-3xl mx-auto gap-1 px-4 pb-3 pt-2'):

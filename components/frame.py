@@ -145,6 +145,11 @@ def empty_state(icon: str, headline: str, hint: str) -> None:
         ui.label(hint).classes('text-sm')
 
 
+def more_button(text: str, icon: str, on_click: Callable[[], None], marker: str) -> ui.button:
+    """The quiet button at the end of a paged list (notes, versions, chat) that loads the next page."""
+    return ui.button(text, icon=icon, on_click=on_click).props('flat dense no-caps').classes('self-center').mark(marker)
+
+
 def not_found() -> None:
     """The same page for a missing id and for somebody else's: existence is not revealed."""
     _theme()

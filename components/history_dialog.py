@@ -13,7 +13,7 @@ from aurenlm.models import ChatMessage, Note
 from aurenlm.notes import diffing
 from aurenlm.notes import service as notes
 from aurenlm.repos.notes import VersionInfo
-from components import timefmt
+from components import frame, timefmt
 from components.notebook_state import NotebookState
 
 PAGE = 20
@@ -59,12 +59,7 @@ class HistoryDialog:
                 with ui.column().classes('md:w-80 w-full gap-0 shrink-0'):
                     with ui.scroll_area().classes('w-full h-64 md:h-[60vh] border rounded'):
                         self.list = ui.column().classes('w-full gap-0').mark('version-list')
-                        self.more = (
-                            ui.button('Older versions', icon='expand_more', on_click=self.load_more)
-                            .props('flat dense no-caps')
-                            .classes('self-center')
-                            .mark('versions-more')
-                        )
+                        self.more = frame.more_button('Older versions', 'expand_more', self.load_more, 'versions-more')
                 with ui.column().classes('flex-grow min-w-0 gap-1'):
                     self.summary = ui.label('').classes('text-sm text-slate-600').mark('diff-summary')
                     self.title_change = ui.label('').classes('text-sm').mark('diff-title')

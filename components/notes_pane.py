@@ -4,6 +4,7 @@ History, Export and "Use as source". Also `save_answer_as_note` for the chat's "
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
@@ -59,29 +60,22 @@ def note_cites(note: Note) -> dict[int, CiteInfo]:
 
 def save_answer_as_note(state: NotebookState, message_id: str, pane: NotesPane | None = None) -> Note | None:
     """For the chat's "Save as note" button: the answer with its citations becomes a note (and opens, with a pane)."""
-    try:
-        note = notes.from_answer(state.user, message_id)
-    except notes.NoteError as e:
-        ui.notify(str(e), type='warning')
-        return None
-    if note is None:
-        ui.notify('That answer is no longer available.', type='warning')
-        return None
-    ui.notify(f'Saved as note “{notes.display_title(note)}”', type='positive', timeout=2000)
-    if pane is not None:
-        pane.open(note.id)
-    return note
+    return _saved_as_note(lambda: notes.from_answer(state.user, message_id), 'That answer', pane)
 
 
 def save_artifact_as_note(state: NotebookState, artifact_id: str, pane: NotesPane | None = None) -> Note | None:
     """For the studio's "Save as note": a report (or other finished artifact) becomes a note."""
+    return _saved_as_note(lambda: notes.from_artifact(state.user, artifact_id), 'That item', pane)
+
+
+def _saved_as_note(make: Callable[[], Note | None], what: str, pane: NotesPane | None) -> Note | None:
     try:
-        note = notes.from_artifact(state.user, artifact_id)
+        note = make()
     except notes.NoteError as e:
         ui.notify(str(e), type='warning')
         return None
     if note is None:
-        ui.notify('That item is no longer available.', type='warning')
+        ui.notify(f'{what} is no longer available.', type='warning')
         return None
     ui.notify(f'Saved as note “{notes.display_title(note)}”', type='positive', timeout=2000)
     if pane is not None:
@@ -301,12 +295,7 @@ class NotesPane:
                 self.undo_bar.visible = False
                 with ui.scroll_area().classes('w-full flex-grow'):
                     self.list = ui.column().classes('w-full gap-0 px-1').mark('notes-list')
-                    self.more = (
-                        ui.button('Load more', icon='expand_more', on_click=self.load_more)
-                        .props('flat dense no-caps')
-                        .classes('self-center')
-                        .mark('notes-more')
-                    )
+                    self.more = frame.more_button('Load more', 'expand_more', self.load_more, 'notes-more')
             self.editor_view = ui.column().classes('w-full h-full gap-0 no-wrap')
             self.editor_view.visible = False
         unsubscribe = events.subscribe(events.notebook_topic(state.notebook.id), self._on_event)
@@ -318,14 +307,11 @@ class NotesPane:
 
     def refresh(self) -> None:
         self.list.clear()
-        page = notes.list_notes(self.state.user, self.state.notebook.id, limit=PAGE)
-        self.oldest = (page[-1].updated_at, page[-1].id) if page else None
-        with self.list:
-            if not page:
+        self.oldest = None
+        self.load_more()
+        if self.oldest is None:
+            with self.list:
                 frame.empty_state('sticky_note_2', 'No notes yet', 'Write a note, or save a chat answer as a note.')
-            for note in page:
-                NoteCard(self, note)
-        self.more.visible = len(page) == PAGE
 
     def load_more(self) -> None:
         page = notes.list_notes(self.state.user, self.state.notebook.id, limit=PAGE, before=self.oldest)
