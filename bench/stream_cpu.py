@@ -41,17 +41,11 @@ from pathlib import Path
 import benchkit  # noqa: I001 - first: puts the repository on sys.path
 from benchkit import ROOT, TMP, table
 
+from e2e import chromium
+
 MODES = ('app', 'app-every-token', 'naive-throttled', 'naive', 'floor-tokens', 'floor-updates')
 RATE = 50.0  # tokens per second
 GOAL_S = 0.1
-CHROMIUM_ARGS = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-]
 _TOKEN = re.compile(r'\s*\S+')
 
 
@@ -209,7 +203,7 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS)
+            browser = chromium.launch(p)
             try:
                 warm = browser.new_page()  # first page load compiles templates and loads assets: not measured
                 warm.goto(f'http://127.0.0.1:{port}/?mode=app')

@@ -14,17 +14,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from e2e import chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / 'e2e' / 'artifacts'
-CHROMIUM_ARGS = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-]
 
 
 def free_port() -> int:
@@ -87,7 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope='session')
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS, headless=True)
+        b = chromium.launch(p)
         yield b
         b.close()
 
