@@ -42,11 +42,24 @@ class Server:
             ALLOW_PRIVATE_URLS='true',
             **(extra_env or {}),
         )
+        self.env = env
         self.log = (tmp / 'server.log').open('w')
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / 'main.py')], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         self._wait()
+
+    def cli(self, *args: str) -> str:
+        """`python -m aurenlm <args>` on this server's data and database (e.g. create-token); what it printed."""
+        done = subprocess.run(
+            [sys.executable, '-m', 'aurenlm', *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def api_token(self, email: str) -> str:
+        """A read-write REST API token for an existing account, as its owner would make one."""
+        return self.cli('create-token', '--email', email, '--name', 'e2e', '--write').strip().splitlines()[-1]
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 60

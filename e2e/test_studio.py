@@ -32,6 +32,32 @@ NODE_NAMES_JS = """(id) => {
   walk(getElement(id).chart.getOption().series[0].data);
   return names;
 }"""
+# The chart has its nodes (with a label, in a layout and at a zoom when asked for) and no animation is running:
+# ZRender's animation list is empty once every node has landed.
+CHART_STILL_JS = """([id, layout, label, zoom]) => {
+  const chart = getElement(id)?.chart;
+  const series = chart?.getOption()?.series?.[0];
+  if (!series || !chart.getZr().animation.isFinished()) return false;
+  const names = [];
+  const walk = (items) => items.forEach((item) => { names.push(item.name); walk(item.children || []); });
+  walk(series.data || []);
+  return names.length > 1 && (layout === null || series.layout === layout) && (label === null || names.includes(label))
+    && (zoom === null || Math.abs((series.zoom ?? 1) - zoom) < 0.001);
+}"""
+# No CSS transition or finite animation is running (a dialog opening, a card flipping).
+ANIMATIONS_DONE_JS = """() => document.getAnimations().every(
+  (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"""
+# A smooth scrollIntoView({block: 'start'}) has arrived: the element is at the top of its scroller, or the scroller
+# can go no further.
+SCROLLED_TO_JS = """(el) => {
+  let box = el.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))) {
+    box = box.parentElement;
+  }
+  if (!box) return true;
+  const offset = el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  return Math.abs(offset) < 2 || box.scrollTop + box.clientHeight >= box.scrollHeight - 1;
+}"""
 
 
 def chart_id(page: Page) -> int:
@@ -45,6 +71,14 @@ def click_node(page: Page, label: str) -> None:
     assert position is not None, f'no node labelled {label!r}'
     box = chart.bounding_box()
     page.mouse.click(box['x'] + position['x'], box['y'] + position['y'])
+
+
+def chart_still(page: Page, *, layout: str | None = None, label: str | None = None, zoom: float | None = None) -> None:
+    page.wait_for_function(CHART_STILL_JS, arg=[chart_id(page), layout, label, zoom], polling='raf')
+
+
+def animations_done(page: Page) -> None:
+    page.wait_for_function(ANIMATIONS_DONE_JS, polling='raf')
 
 
 def add_pdf(page: Page) -> None:
@@ -76,17 +110,18 @@ def test_mind_map_zoom_rename_persist_and_export_png(page: Page) -> None:
     page.get_by_role('button', name=re.compile('^Open Mind map')).click()
     dialog = page.get_by_role('dialog')
     expect(dialog.locator('.nicegui-echart canvas').first).to_be_visible()
-    page.wait_for_timeout(800)  # the tree animates in
+    chart_still(page, layout='orthogonal', zoom=1)  # the tree animates in
+    animations_done(page)  # and the dialog has opened
     shot(page, 'studio-03-mindmap')
 
     expect(dialog.get_by_text('100%')).to_be_visible()
     dialog.get_by_role('button', name='Zoom in').click()
     expect(dialog.get_by_text('125%')).to_be_visible()
-    page.wait_for_timeout(500)
+    chart_still(page, zoom=1.25)
     shot(page, 'studio-04-zoomed')
     dialog.get_by_role('button', name='Fit to view').click()
     expect(dialog.get_by_text('100%')).to_be_visible()
-    page.wait_for_timeout(500)
+    chart_still(page, zoom=1)  # the nodes are back where a click will find them
 
     click_node(page, '3 Utilities')
     menu = page.locator('[aria-label="Node actions"]')
@@ -97,11 +132,11 @@ def test_mind_map_zoom_rename_persist_and_export_png(page: Page) -> None:
     page.get_by_role('dialog').get_by_label('Label').fill('Command-line tools')
     page.get_by_role('button', name='Save').click()
     expect(page.get_by_text('saved as version 2')).to_be_visible()
-    page.wait_for_timeout(600)
+    chart_still(page, label='Command-line tools')
     shot(page, 'studio-06-renamed')
 
     page.get_by_role('button', name='Radial').click()
-    page.wait_for_timeout(900)
+    chart_still(page, layout='radial', label='Command-line tools')
     shot(page, 'studio-07-radial')
     page.get_by_role('button', name='Tree').click()
 
@@ -129,7 +164,7 @@ def test_mind_map_zoom_rename_persist_and_export_png(page: Page) -> None:
     expect(page.get_by_text('version 2')).to_be_visible()
     page.get_by_role('button', name=re.compile('^Open Mind map')).click()
     expect(page.get_by_role('dialog').locator('.nicegui-echart canvas').first).to_be_visible()
-    page.wait_for_timeout(500)
+    chart_still(page)  # the reloaded map has its nodes
     names = page.evaluate(NODE_NAMES_JS, chart_id(page))
     assert 'Command-line tools' in names and '3 Utilities' not in names
 
@@ -154,8 +189,9 @@ def test_quiz_score_and_flashcards_by_keyboard(page: Page) -> None:
         group.get_by_role('radio').first.click()
     shot(page, 'studio-09-quiz')
     dialog.get_by_role('button', name='Submit answers').click()
-    expect(dialog.get_by_text(re.compile(r'Score: \d+ / 10'))).to_be_in_viewport()
-    page.wait_for_timeout(600)
+    score = dialog.get_by_text(re.compile(r'Score: \d+ / 10'))
+    expect(score).to_be_in_viewport()
+    page.wait_for_function(SCROLLED_TO_JS, arg=score.element_handle(), polling='raf')
     shot(page, 'studio-10-quiz-graded')
     dialog.get_by_role('button', name='Close').click()
 
@@ -163,7 +199,7 @@ def test_quiz_score_and_flashcards_by_keyboard(page: Page) -> None:
     dialog = page.get_by_role('dialog')
     expect(dialog.get_by_text(re.compile(r'Card 1 of \d+'))).to_be_visible()
     expect(dialog.get_by_text('Question', exact=True)).to_be_visible()
-    page.wait_for_timeout(300)
+    animations_done(page)
     shot(page, 'studio-11-flashcard-front')
     page.keyboard.press('Space')
     expect(dialog.get_by_text('Answer', exact=True)).to_be_visible()
@@ -180,7 +216,7 @@ def test_quiz_score_and_flashcards_by_keyboard(page: Page) -> None:
     open_new(page, 'Create study guide', 'Study guide')
     dialog = page.get_by_role('dialog')
     expect(dialog.get_by_text('Cited passages')).to_be_visible()
-    page.wait_for_timeout(300)
+    animations_done(page)
     shot(page, 'studio-13-study-guide')
     dialog.locator('.auren-cite').first.click()
     expect(page.locator('.auren-highlight')).to_be_visible()

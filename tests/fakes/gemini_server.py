@@ -131,6 +131,8 @@ class RecordedRequest:
     key_ok: bool
     status: int = 0
     client_disconnected: bool = False  # the client went away before the answer was complete
+    sent: list[str] = field(default_factory=list)  # the streamed text pieces written to the socket, in order
+    ended: bool = False  # the fake is done with it: answered, failed, or the client went away
 
     @property
     def json_mode(self) -> bool:
@@ -284,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
         except _ClientGone:
             record.client_disconnected = True
             self.close_connection = True
+        finally:
+            record.ended = True
 
     # --- answering ---
 
@@ -347,6 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
             last = i == len(pieces) - 1
             event = _response(piece, reply.finish_reason if last else None, record, usage=last)
             self._write_chunk(f'data: {json.dumps(event)}\r\n\r\n'.encode())
+            record.sent.append(piece)
         if cut_after is not None:
             self._drop_connection()
             return
