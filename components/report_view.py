@@ -71,12 +71,11 @@ class ReportView:
         }
         with ui.column().classes('w-full max-w-3xl mx-auto gap-3 px-6 py-4').mark('report-view'):
             with ui.row().classes('w-full justify-end gap-2'):
-                ui.button('Save as note', icon='note_add', on_click=self.save_as_note).props(
-                    'flat dense no-caps size=sm'
-                ).mark('report-save-note')
-                ui.button('Download Markdown', icon='download', on_click=self.download).props(
-                    'flat dense no-caps size=sm'
-                ).mark('report-download')
+                for text, icon, action, marker in (
+                    ('Save as note', 'note_add', self.save_as_note, 'report-save-note'),
+                    ('Download Markdown', 'download', self.download, 'report-download'),
+                ):
+                    ui.button(text, icon=icon, on_click=action).props('flat dense no-caps size=sm').mark(marker)
             MarkdownView(self.report.markdown, cites, on_cite=self.cited)
             if self.report.citations:
                 ui.separator()
