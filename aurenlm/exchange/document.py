@@ -14,7 +14,7 @@ from typing import Any
 from aurenlm.chat.citations import MARKER, markers_in
 from aurenlm.exchange.schema import ArtifactOut, Bundle, CitationOut, MessageOut, NoteOut, SourceOut, citation_from
 from aurenlm.models import Artifact
-from aurenlm.studio.artifacts import KIND_LABELS as ARTIFACT_LABELS
+from aurenlm.studio.options import KIND_LABELS as ARTIFACT_LABELS
 
 KIND_LABELS = {
     'pdf': 'PDF',

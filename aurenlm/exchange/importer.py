@@ -41,7 +41,7 @@ from aurenlm.models import (
 from aurenlm.repos.notebooks import NotebookError, clean_title
 from aurenlm.search.vectors import embed_passages
 from aurenlm.sources import service as sources
-from aurenlm.studio.artifacts import ArtifactError, clean_mindmap
+from aurenlm.studio.validation import ArtifactError, clean_mindmap
 
 MAX_IMPORT_MB = 64
 MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1024 * 1024

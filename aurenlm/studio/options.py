@@ -8,6 +8,15 @@ from typing import Any
 REPORT_KINDS = ('study_guide', 'briefing', 'faq', 'timeline')
 REPORT_LABELS = {'study_guide': 'Study guide', 'briefing': 'Briefing', 'faq': 'FAQ', 'timeline': 'Timeline'}
 KINDS = ('mindmap', 'quiz', 'flashcards', *REPORT_KINDS)
+KIND_LABELS = {
+    'mindmap': 'Mind map',
+    'quiz': 'Quiz',
+    'flashcards': 'Flashcards',
+    'study_guide': 'Study guide',
+    'briefing': 'Briefing doc',
+    'faq': 'FAQ',
+    'timeline': 'Timeline',
+}
 DIFFICULTIES = ('easy', 'normal', 'hard')
 
 # (minimum, default, maximum) number of items per kind
