@@ -6,22 +6,24 @@ import asyncio
 import contextlib
 import functools
 import inspect
+import os
 import sys
 from pathlib import Path
 
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 from nicegui import app, core, ui
+from nicegui.storage import Storage
 from pydantic import ValidationError
 
 from aurenlm import migrate
 from aurenlm.config import ConfigError, Settings, get_settings
 from aurenlm.log import new_request_id, request_id_var, setup_logging
+from aurenlm.security import sessions
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
-from aurenlm.web import api, health
+from aurenlm.web import api, auth, downloads, exports, health
 from aurenlm.web.proxies import TrustedProxyMiddleware
 from aurenlm.web.request_id import RequestIdMiddleware
-from pages import downloads, exports
 
 ROOT = Path(__file__).resolve().parent
 
@@ -137,12 +139,51 @@ def install_worker() -> None:
     app.on_shutdown(worker.stop)
 
 
+def install_session_purge() -> None:
+    """Expired sessions and sign-in tickets already fail to resolve; an hourly purge keeps the tables small."""
+    running: list[asyncio.Task] = []
+
+    async def start() -> None:
+        running.append(asyncio.create_task(sessions.purge_forever(), name='purge-sessions'))
+
+    async def stop() -> None:
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+
+
+def place_browser_storage(settings: Settings) -> None:
+    """NiceGUI's per-browser storage: on Redis with REDIS_URL, else in DATA_DIR/nicegui, private to this user.
+
+    NiceGUI reads its location from NICEGUI_* variables when it is imported, defaulting to ./.nicegui (shared by
+    every instance started in that directory); settings are read only in aurenlm/config.py, so they are passed on
+    here, and the `general` storage NiceGUI made at import is made again in the new place.
+    """
+    if settings.redis_url:
+        Storage.redis_url = settings.redis_url
+        Storage.redis_key_prefix = 'aurenlm:nicegui:'
+    else:
+        path = (settings.data_dir / 'nicegui').resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o700)
+        Storage.path = path
+    app.storage._general = Storage._create_persistent_dict('general')  # made again: see the docstring
+    app.storage._general.initialize_sync()
+
+
 def build(settings: Settings) -> None:
+    place_browser_storage(settings)
     install_middleware(settings)
     tag_socket_events()
     install_error_pages()
     install_worker()
+    install_session_purge()
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(downloads.router)
     app.include_router(exports.router)
     api.mount(app)
@@ -151,6 +192,9 @@ def build(settings: Settings) -> None:
 
 
 def main() -> None:
+    # DATA_DIR holds the database, uploads, the development key and NiceGUI's storage: none of it is for other
+    # local users, so every file this process makes is 0600 and every directory 0700
+    os.umask(0o077)
     settings = load_settings()
     setup_logging(settings)
     ensure_schema(settings)

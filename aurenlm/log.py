@@ -24,6 +24,8 @@ _SECRET_PATTERNS = [
         r'["\']?\s*[:=]\s*["\']?)([^\s"\',}]+)'
     ),
     re.compile(r'()(AIza[0-9A-Za-z_-]{20,})'),
+    # sign-in tickets in a URL (uvicorn's access log prints the path) and session cookies in a header dump
+    re.compile(r'(?i)((?:ticket|session)=)([^\s&;"\']+)'),
     re.compile(r'()(aur_[A-Za-z0-9_-]{20,})'),
 ]
 _known_secrets: set[str] = set()

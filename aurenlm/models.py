@@ -43,6 +43,18 @@ class AuthSession(SQLModel, table=True):
     user_agent: str = Field(default='', max_length=400)
 
 
+class SignInTicket(SQLModel, table=True):
+    """A one-time pass, valid for a minute, from a password check (made over the socket, which cannot set
+    cookies) to the HTTP request that sets the session cookie. The id is the ticket's sha256; `browser` is the
+    sha256 of the NiceGUI browser id it was issued to, so a ticket only works in the browser that signed in."""
+
+    __tablename__ = 'signin_ticket'
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key='user.id', index=True, ondelete='CASCADE')
+    browser: str = Field(max_length=64)
+    expires_at: datetime = Field(index=True)
+
+
 class Notebook(SQLModel, table=True):
     __tablename__ = 'notebook'
     id: str = Field(default_factory=new_id, primary_key=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from nicegui import app, ui
+from nicegui import ui
 
 from aurenlm import repos
 from aurenlm.models import User
 from aurenlm.security import sessions
+from aurenlm.web import auth
 
 APP_NAME = 'AurenLM'
 
@@ -35,10 +36,14 @@ def _dark_toggle(user: User) -> None:
     )
 
 
-def sign_out() -> None:
-    sessions.revoke(app.storage.user.get('session'))
-    app.storage.user.pop('session', None)
-    ui.navigate.to('/login')
+def sign_out(*, everywhere: User | None = None) -> None:
+    """Revoke now (this browser's session, or every one of a person's), so even a copied cookie is dead before the
+    browser moves; then an HTTP response clears our cookie and the browser's NiceGUI identity."""
+    if everywhere is not None:
+        sessions.revoke_all(everywhere)
+    else:
+        sessions.revoke(auth.session_token(ui.context.client.request))
+    ui.navigate.to(auth.SIGN_OUT_PATH)
 
 
 def _user_menu(user: User) -> None:
@@ -51,7 +56,7 @@ def _user_menu(user: User) -> None:
             with ui.item(on_click=lambda: ui.navigate.to('/settings')):
                 ui.item_section('Settings')
             ui.separator()
-            with ui.item(on_click=sign_out).mark('sign-out'):
+            with ui.item(on_click=lambda: sign_out()).mark('sign-out'):
                 ui.item_section('Sign out')
 
 

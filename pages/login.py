@@ -1,49 +1,56 @@
-"""Sign in with email and password; generic failures, limited per account and per address."""
+"""Sign in with email and password; generic failures; wrong passwords slow down per account and per address."""
 
 from __future__ import annotations
 
 from fastapi import Request
-from nicegui import app, ui
+from nicegui import ui
 
 from aurenlm import repos
 from aurenlm.config import get_settings
+from aurenlm.models import User
 from aurenlm.security import ratelimit, sessions
+from aurenlm.web import auth
 from components import frame
-from pages.guard import next_target
+from pages.guard import current_user, next_target
 
 
 def client_ip(request: Request) -> str:
+    """The client's address; behind a configured proxy, the one it forwarded (aurenlm/web/proxies.py)."""
     return request.client.host if request.client else ''
+
+
+def finish_sign_in(request: Request, user: User, next_path: str | None) -> None:
+    """Hand over to an HTTP request, which alone can set the cookie (aurenlm/web/auth.py)."""
+    ticket = sessions.issue_ticket(user, request.session.get('id', ''))
+    ui.navigate.to(auth.complete_url(ticket, next_path))
 
 
 @ui.page('/login')
 def login_page(request: Request, next: str | None = None) -> None:  # noqa: A002 - the query parameter's name
-    if sessions.resolve(app.storage.user.get('session')) is not None:
+    if current_user(redirect=False) is not None:
         ui.navigate.to(next_target(next))
         return
     settings = get_settings()
     ip = client_ip(request)
-    user_agent = request.headers.get('user-agent', '')
 
     def attempt() -> None:
         email = (email_input.value or '').strip().lower()
         error.text = ''
-        for verdict in (
-            ratelimit.hit(settings.rate_login, 'login-ip', ip),
-            ratelimit.hit(settings.rate_login, 'login', email),
-        ):
-            if not verdict.allowed:
-                error.text = verdict.wait_message()
-                return
+        waiting = ratelimit.signin_allowed(email, ip)
+        if not waiting.allowed:  # not even checked: a guesser learns nothing while the wait lasts
+            error.text = waiting.wait_message()
+            return
         user = repos.users.authenticate(email, password.value or '')
         if user is None:
+            lock = ratelimit.signin_failed(email, ip)
             repos.audit.record(None, 'login_failed', ip=ip, email=email[:320])
             error.text = 'Email or password is not right. Check both and try again.'
+            if not lock.allowed:
+                error.text += ' ' + lock.wait_message()
             return
-        sessions.revoke(app.storage.user.get('session'))  # a new id on every login
-        app.storage.user['session'] = sessions.create(user, ip=ip, user_agent=user_agent).token
+        ratelimit.signin_succeeded(email)
         repos.audit.record(user.id, 'login', ip=ip)
-        ui.navigate.to(next_target(next))
+        finish_sign_in(request, user, next)
 
     with frame.public('Sign in'):
         email_input = ui.input('Email').props('type=email autocomplete=email autofocus outlined aria-label="Email"')

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import Request
-from nicegui import app, ui
+from nicegui import ui
 
 from aurenlm import repos
 from aurenlm.config import get_settings
 from aurenlm.repos.users import RegistrationError
-from aurenlm.security import passwords, ratelimit, sessions
+from aurenlm.security import passwords, ratelimit
 from components import frame
-from pages.login import client_ip
+from pages.login import client_ip, finish_sign_in
 
 
 @ui.page('/register')
@@ -22,7 +22,6 @@ def register_page(request: Request) -> None:
             ui.link('Back to sign in', '/login')
         return
     ip = client_ip(request)
-    user_agent = request.headers.get('user-agent', '')
 
     def submit() -> None:
         error.text = ''
@@ -39,8 +38,7 @@ def register_page(request: Request) -> None:
             error.text = str(e)
             return
         repos.audit.record(user.id, 'register', ip=ip)
-        app.storage.user['session'] = sessions.create(user, ip=ip, user_agent=user_agent).token
-        ui.navigate.to('/')
+        finish_sign_in(request, user, '/')
 
     with frame.public('Create your account'):
         email = ui.input('Email').props('type=email autocomplete=email autofocus outlined aria-label="Email"')

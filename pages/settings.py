@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import ui
 
 from aurenlm.security import sessions
 from components import frame, tokens_panel
 from components.timefmt import clock
-from pages.guard import current_user
+from pages.guard import current_user, session_token
 
 
 @ui.page('/settings')
@@ -22,7 +22,7 @@ def settings_page() -> None:
             ui.label(f'Signed in as {user.email}').classes('text-slate-600')
         with ui.card().classes('w-full gap-2'):
             ui.label('Signed-in sessions').classes('text-lg font-medium')
-            current = sessions.token_hash(app.storage.user.get('session', ''))
+            current = sessions.token_hash(session_token() or '')
             rows = [
                 {
                     'where': (row.user_agent or 'Unknown browser')[:80],
@@ -42,10 +42,7 @@ def settings_page() -> None:
                 rows=rows,
             ).classes('w-full').props('flat dense')
 
-            def sign_out_everywhere() -> None:
-                sessions.revoke_all(user)
-                app.storage.user.pop('session', None)
-                ui.navigate.to('/login')
-
-            ui.button('Sign out everywhere', on_click=sign_out_everywhere).props('outline color=negative')
+            ui.button('Sign out everywhere', on_click=lambda: frame.sign_out(everywhere=user)).props(
+                'outline color=negative'
+            ).mark('sign-out-everywhere')
         tokens_panel.build(user)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from nicegui import background_tasks
 from nicegui.testing import User as TestUser
 
 from aurenlm import db, repos
@@ -58,3 +60,12 @@ async def sign_in(user: TestUser, email: str = 'ann@example.com', password: str 
     user.find(marker='email').type(email)
     user.find(marker='password').type(password)
     user.find(marker='sign-in').click()
+    await navigation_done()
+
+
+async def navigation_done() -> None:
+    """Signing in (and out) ends in an HTTP round trip, the only place a cookie can be set: wait until the browser
+    has followed it, so the next step runs signed in. A refused password navigates nowhere and returns at once."""
+    async with asyncio.timeout(10):
+        while any(task.get_name().startswith('navigate to') for task in background_tasks.running_tasks):
+            await asyncio.sleep(0.01)

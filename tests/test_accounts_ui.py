@@ -1,11 +1,13 @@
 """A person registers, signs in and out; sessions that lapse send them back to sign in."""
 
+import asyncio
 from datetime import timedelta
 
 from nicegui.testing import User
 
 from aurenlm import db
 from aurenlm.models import AuthSession
+from aurenlm.security import ratelimit
 from tests.helpers import PASSWORD, person, sign_in
 
 
@@ -57,14 +59,83 @@ async def test_wrong_password_gets_a_generic_message(user: User) -> None:
     await user.should_see('Email or password is not right')
 
 
-async def test_login_is_rate_limited_per_account(user: User, settings_env) -> None:
-    settings_env(RATE_LOGIN='3/minute')
+async def sign_out_here(user: User) -> None:
+    user.find(marker='sign-out').click()
+    await user.should_see(marker='sign-in')
+
+
+async def test_an_office_behind_one_address_all_signs_in_within_a_minute(user: User) -> None:
+    # one after another, as fast as the test goes: the old limit let five sign-ins a minute through per address
+    staff = [person(f'clerk{n}@example.com') for n in range(20)]
+    for n, clerk in enumerate(staff):
+        if n % 4 == 0:  # every fourth person mistypes first
+            await sign_in(user, clerk.email, password='violet-harbour-lanter')
+            await user.should_see('Email or password is not right')
+        await sign_in(user, clerk.email)
+        await user.should_see('Your notebooks')
+        await sign_out_here(user)
+
+
+async def test_wrong_passwords_lock_the_account_with_a_growing_wait(user: User) -> None:
     person()
-    for _ in range(3):
-        await sign_in(user, password='wrong-password-here')
+    for _ in range(5):
+        await sign_in(user, password='not-the-password')
+        await user.should_see('Email or password is not right')
+        await user.should_not_see('Please wait')
+    for expected_wait in (1, 2, 4):
+        await sign_in(user, password='not-the-password')
+        await user.should_see(f'Too many failed sign-ins for this account. Please wait {expected_wait} s')
+        if expected_wait < 4:
+            await asyncio.sleep(expected_wait + 0.1)  # sit the wait out, as a person would
+
+
+async def test_a_locked_account_refuses_even_the_right_password(user: User, monkeypatch) -> None:
+    monkeypatch.setattr(ratelimit, 'FIRST_WAIT_S', 60)
+    person()
+    for _ in range(6):
+        await sign_in(user, password='not-the-password')
+    await user.should_see('Please wait 60 s')
     await sign_in(user)
-    await user.should_see('Please wait')
+    await user.should_see('Too many failed sign-ins for this account. Please wait')
     await user.should_not_see('Your notebooks')
+    person('bob@example.com')
+    await sign_in(user, 'bob@example.com')  # the same address, another account
+    await user.should_see('Your notebooks')
+
+
+async def test_signing_in_clears_the_accounts_failures(user: User) -> None:
+    person()
+    for _ in range(4):
+        await sign_in(user, password='not-the-password')
+    await sign_in(user)
+    await user.should_see('Your notebooks')
+    await sign_out_here(user)
+    for _ in range(5):  # five more would lock an account that still counted the first four
+        await sign_in(user, password='not-the-password')
+        await user.should_see('Email or password is not right')
+        await user.should_not_see('Please wait')
+
+
+async def test_the_address_locks_only_when_its_failure_budget_is_spent(user: User, settings_env, monkeypatch) -> None:
+    settings_env(RATE_LOGIN_IP='8/15minutes')
+    monkeypatch.setattr(ratelimit, 'FIRST_WAIT_S', 60)
+    for email in ('ann@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'):
+        person(email)
+    for _ in range(6):
+        await sign_in(user, 'ann@example.com', password='not-the-password')
+    await user.should_see('for this account')
+    await sign_in(user, 'bob@example.com')  # six failures from this address so far: under its budget
+    await user.should_see('Your notebooks')
+    await sign_out_here(user)
+    for _ in range(3):  # the ninth failure from the address spends its budget of eight
+        await sign_in(user, 'carol@example.com', password='not-the-password')
+    await user.should_see('Too many failed sign-ins from your network')
+    await sign_in(user, 'dave@example.com')
+    await user.should_see('Too many failed sign-ins from your network. Please wait')
+    await user.should_not_see('Your notebooks')
+    user.http_client.headers['X-Forwarded-For'] = '198.51.100.23'  # another office, through the local proxy
+    await sign_in(user, 'dave@example.com')
+    await user.should_see('Your notebooks')
 
 
 async def test_expired_session_goes_to_sign_in(user: User) -> None:

@@ -228,9 +228,11 @@ async def test_nobody_exports_another_persons_things(ann, notebook, rich) -> Non
 
 
 async def test_download_routes_are_authenticated_safe_and_scoped(user: User) -> None:
-    from pages import exports
+    from nicegui import app
 
-    exports.install()
+    from aurenlm.web import exports
+
+    exports.install(app)
     ann = person('ann@example.com')
     bob = person('bob@example.com')
     notebook = repos.notebooks.create(ann, 'Café “notes” / 2024')

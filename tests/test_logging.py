@@ -30,6 +30,18 @@ def test_secrets_never_reach_the_log(tmp_path):
     assert out.count('***') >= 5
 
 
+def test_sign_in_tickets_and_session_cookies_never_reach_the_log(tmp_path):
+    buffer = capture(Settings(data_dir=tmp_path, secret_key='s' * 40, _env_file=None))
+    ticket = 'Zk3-8QvR_x1YtP0aLm9nWc2Eb5Hd7Jf4Gs6Ku8Io0Ue'
+    logging.getLogger('uvicorn.access').info(
+        '%s - "%s %s HTTP/%s" %d', '127.0.0.1:5000', 'GET', f'/auth/complete?ticket={ticket}&next=%2F', '1.1', 303
+    )
+    logger.info('cookie: aurenlm_session=cookie-value-1234567; session=eyJpZCI6ICJhYmMifQ==.signature')
+    out = buffer.getvalue()
+    assert ticket not in out and 'ticket=***&next=%2F' in out
+    assert 'cookie-value-1234567' not in out and 'eyJpZCI6ICJhYmMifQ' not in out
+
+
 def test_request_id_is_on_every_line(tmp_path):
     buffer = capture(Settings(data_dir=tmp_path, secret_key='s' * 40, _env_file=None))
     token = request_id_var.set('req-123456')

@@ -145,9 +145,11 @@ async def test_notes_list_updates_live_when_an_answer_is_saved(user: User, ann, 
 
 
 async def test_export_menu_downloads_and_import_opens_the_new_notebook(user: User, ann, notebook, notes_page) -> None:
-    from pages import exports
+    from nicegui import app
 
-    exports.install()
+    from aurenlm.web import exports
+
+    exports.install(app)
     notes.create(ann, notebook.id, 'Exported note', '# Heading\n\nBody text.')
     await notes_page(notebook.id)
     user.find(marker='export-notebook-md').click()

@@ -1,20 +1,29 @@
-"""Server-side sessions: the browser keeps a random token, the database keeps its hash and the timeouts."""
+"""Server-side sessions: the browser keeps a random token, the database keeps its hash and the timeouts.
+
+A sign-in happens over the socket, which cannot set cookies, so the password check issues a one-time ticket and the
+browser takes it to an HTTP route (aurenlm/web/auth.py) that redeems it for a session and sets the cookie.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from loguru import logger
 from sqlmodel import delete, select
 
 from aurenlm import db
 from aurenlm.config import get_settings
-from aurenlm.models import AuthSession, User, utcnow
+from aurenlm.models import AuthSession, SignInTicket, User, utcnow
 
 # last_seen is written at most this often, so each page view does not cost a write
 TOUCH_EVERY = timedelta(seconds=60)
+# long enough for a slow phone to follow one redirect, short enough to be useless in a log or a history
+TICKET_TTL = timedelta(seconds=60)
+PURGE_EVERY_S = 3600.0
 
 
 @dataclass
@@ -89,15 +98,65 @@ def active(user: User) -> list[AuthSession]:
         return list(rows)
 
 
+def issue_ticket(user: User, browser_id: str) -> str:
+    """A one-time ticket that signs `user` in, only in the browser whose NiceGUI id is `browser_id`."""
+    ticket = secrets.token_urlsafe(32)
+    row = SignInTicket(
+        id=token_hash(ticket), user_id=user.id, browser=token_hash(browser_id), expires_at=utcnow() + TICKET_TTL
+    )
+    with db.session() as s:
+        s.add(row)
+        s.commit()
+    return ticket
+
+
+def redeem_ticket(ticket: str | None, browser_id: str) -> User | None:
+    """The ticket's user, once: the DELETE decides, so two requests racing with one ticket cannot both win."""
+    if not ticket or not browser_id:
+        return None
+    ticket_id = token_hash(ticket)
+    with db.session() as s:
+        row = s.get(SignInTicket, ticket_id)
+        if row is None:
+            return None
+        user_id = row.user_id
+        won = s.exec(
+            delete(SignInTicket).where(
+                SignInTicket.id == ticket_id,
+                SignInTicket.browser == token_hash(browser_id),
+                SignInTicket.expires_at > utcnow(),
+            )
+        )
+        s.commit()
+        if won.rowcount != 1:
+            return None
+        return s.get(User, user_id)
+
+
 def purge_expired() -> int:
+    """Delete sessions past their lifetime or idle limit, and tickets past their minute; answers how many rows."""
     settings = get_settings()
     now = utcnow()
     with db.session() as s:
-        result = s.exec(
+        sessions_gone = s.exec(
             delete(AuthSession).where(
                 (AuthSession.expires_at <= now)
                 | (AuthSession.last_seen <= now - timedelta(minutes=settings.session_idle_minutes))
             )
         )
+        tickets_gone = s.exec(delete(SignInTicket).where(SignInTicket.expires_at <= now))
         s.commit()
-        return result.rowcount or 0
+        return (sessions_gone.rowcount or 0) + (tickets_gone.rowcount or 0)
+
+
+async def purge_forever(every_s: float = PURGE_EVERY_S) -> None:
+    """Purge now and then every `every_s` seconds until cancelled (main.py runs it for the server's lifetime).
+    Expired rows already fail to resolve; this keeps the tables from growing without end."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(purge_expired)
+            if removed:
+                logger.info('Purged {} expired sessions and sign-in tickets', removed)
+        except Exception:  # a database hiccup must not end the loop for the rest of the process's life
+            logger.exception('Purging expired sessions failed; trying again later')
+        await asyncio.sleep(every_s)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
-from nicegui import app
 
 from aurenlm import repos
-from aurenlm.security import sessions
 from aurenlm.sources import service as sources
+from aurenlm.web.auth import current_user
 from aurenlm.web.files import attachment_headers
 
 router = APIRouter(include_in_schema=False)
@@ -19,8 +18,8 @@ def _not_found() -> JSONResponse:
 
 
 @router.get('/download/source/{source_id}')
-def download_source(source_id: str):
-    user = sessions.resolve(app.storage.user.get('session'))
+def download_source(source_id: str, request: Request):
+    user = current_user(request)
     if user is None:
         return JSONResponse({'error': {'code': 'unauthorized', 'message': 'Sign in first.'}}, status_code=401)
     source = repos.sources.get(user, source_id)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from nicegui import app
 
 from aurenlm.exchange import export
 from aurenlm.models import User
-from aurenlm.security import sessions
+from aurenlm.web.auth import current_user
 from aurenlm.web.files import attachment_headers
 
 router = APIRouter(include_in_schema=False)
@@ -24,8 +23,10 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     )
 
 
-async def _serve(fmt: str, make: Callable[[User, str], Awaitable[export.Exported | None]]) -> Response:
-    user = sessions.resolve(app.storage.user.get('session'))
+async def _serve(
+    request: Request, fmt: str, make: Callable[[User, str], Awaitable[export.Exported | None]]
+) -> Response:
+    user = current_user(request)
     if user is None:
         return _error(401, 'unauthorized', 'Sign in first, then export again.')
     try:
@@ -38,26 +39,26 @@ async def _serve(fmt: str, make: Callable[[User, str], Awaitable[export.Exported
 
 
 @router.get('/export/notebook/{notebook_id}')
-async def export_notebook(notebook_id: str, format: str = 'md') -> Response:
-    return await _serve(format, lambda user, fmt: export.export_notebook(user, notebook_id, fmt))
+async def export_notebook(notebook_id: str, request: Request, format: str = 'md') -> Response:
+    return await _serve(request, format, lambda user, fmt: export.export_notebook(user, notebook_id, fmt))
 
 
 @router.get('/export/note/{note_id}')
-async def export_note(note_id: str, format: str = 'md') -> Response:
-    return await _serve(format, lambda user, fmt: export.export_note(user, note_id, fmt))
+async def export_note(note_id: str, request: Request, format: str = 'md') -> Response:
+    return await _serve(request, format, lambda user, fmt: export.export_note(user, note_id, fmt))
 
 
 @router.get('/export/chat/{notebook_id}')
-async def export_chat(notebook_id: str, format: str = 'md') -> Response:
-    return await _serve(format, lambda user, fmt: export.export_chat(user, notebook_id, fmt))
+async def export_chat(notebook_id: str, request: Request, format: str = 'md') -> Response:
+    return await _serve(request, format, lambda user, fmt: export.export_chat(user, notebook_id, fmt))
 
 
 @router.get('/export/artifact/{artifact_id}')
-async def export_artifact(artifact_id: str, format: str = 'md') -> Response:
-    return await _serve(format, lambda user, fmt: export.export_artifact(user, artifact_id, fmt))
+async def export_artifact(artifact_id: str, request: Request, format: str = 'md') -> Response:
+    return await _serve(request, format, lambda user, fmt: export.export_artifact(user, artifact_id, fmt))
 
 
-def install() -> None:
+def install(app: FastAPI) -> None:
     """Include the routes once (main.py does this; tests call it when they run before main.py has them)."""
     if not any(getattr(route, 'path', '') == '/export/notebook/{notebook_id}' for route in app.routes):
         app.include_router(router)
