@@ -55,6 +55,19 @@ def gemini_on(settings_env: Callable[..., None], **settings: str) -> Iterator[Fa
             reset_provider()
 
 
+async def fill_dialog(user: TestUser, text: str) -> None:
+    """Type `text` into the dialog that is opening (over what it offers) and press its OK button."""
+    await user.should_see(marker='dialog-input')
+    user.find(marker='dialog-input').clear().type(text)
+    user.find(marker='dialog-ok').click()
+
+
+async def confirm(user: TestUser, question: str) -> None:
+    """Answer yes to the confirmation dialog that asks `question`."""
+    await user.should_see(question)
+    user.find(marker='confirm-ok').click()
+
+
 async def sign_in(user: TestUser, email: str = 'ann@example.com', password: str = PASSWORD) -> None:
     await user.open('/login')
     user.find(marker='email').type(email)

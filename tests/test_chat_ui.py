@@ -6,7 +6,7 @@ from nicegui.testing import User
 from aurenlm import repos
 from components.markdown_view import CiteInfo, render
 from tests.fakes.gemini_server import Reply
-from tests.helpers import gemini_on, person, sign_in
+from tests.helpers import confirm, gemini_on, person, sign_in
 from tests.sourcekit import ready_source
 
 
@@ -73,8 +73,7 @@ async def test_load_earlier_and_clear(user: User) -> None:
     user.find(marker='load-earlier').click()
     await user.should_see('old question 05')
     user.find(marker='clear-chat').click()
-    await user.should_see('Clear chat?')
-    user.find(marker='confirm-ok').click()
+    await confirm(user, 'Clear chat?')
     await user.should_see('Chat cleared')
     assert repos.messages.page(ann, notebook.id) == []
 

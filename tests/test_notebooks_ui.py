@@ -4,7 +4,7 @@ from nicegui import ui
 from nicegui.testing import User
 
 from aurenlm import repos
-from tests.helpers import person, sign_in
+from tests.helpers import confirm, fill_dialog, person, sign_in
 
 
 async def test_create_open_rename_delete(user: User) -> None:
@@ -12,9 +12,7 @@ async def test_create_open_rename_delete(user: User) -> None:
     await sign_in(user)
     await user.should_see('No notebooks yet')
     user.find(marker='new-notebook').click()
-    await user.should_see(marker='dialog-input')
-    user.find(marker='dialog-input').clear().type('Biology 101')
-    user.find(marker='dialog-ok').click()
+    await fill_dialog(user, 'Biology 101')
     await user.should_see('Sources')
     notebook = repos.notebooks.list_for(ann)[0]
     assert notebook.title == 'Biology 101'
@@ -23,16 +21,13 @@ async def test_create_open_rename_delete(user: User) -> None:
     await user.open('/')
     await user.should_see('Biology 101')
     user.find(marker='rename-notebook').click()
-    await user.should_see(marker='dialog-input')
-    user.find(marker='dialog-input').clear().type('Cell biology')
-    user.find(marker='dialog-ok').click()
+    await fill_dialog(user, 'Cell biology')
     await user.should_see('Notebook renamed')
     await user.should_see('Cell biology')
     assert repos.notebooks.get(ann, notebook.id).title == 'Cell biology'
 
     user.find(marker='delete-notebook').click()
-    await user.should_see('Delete notebook?')
-    user.find(marker='confirm-ok').click()
+    await confirm(user, 'Delete notebook?')
     await user.should_see('Notebook deleted')
     await user.should_see('No notebooks yet')
     assert repos.notebooks.get(ann, notebook.id) is None

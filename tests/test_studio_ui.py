@@ -15,7 +15,7 @@ from nicegui.testing import User
 from aurenlm import repos
 from aurenlm.models import Artifact
 from aurenlm.studio import MindMap, Quiz, artifacts
-from tests.helpers import person, sign_in
+from tests.helpers import confirm, fill_dialog, person, sign_in
 from tests.sourcekit import upload
 
 
@@ -83,9 +83,7 @@ async def test_make_a_mind_map_and_edit_it(user: User) -> None:
     await user.should_see(branch.children[0].label)
 
     user.find(marker='node-rename').click()
-    await user.should_see(marker='dialog-input')
-    user.find(marker='dialog-input').clear().type('Renamed in a test')
-    user.find(marker='dialog-ok').click()
+    await fill_dialog(user, 'Renamed in a test')
     await user.should_see('saved as version 2')
     edited = latest(ann, notebook, 'mindmap')
     assert edited.version == 2 and edited.parent_id == artifact.id
@@ -100,9 +98,7 @@ async def test_make_a_mind_map_and_edit_it(user: User) -> None:
     assert MindMap.model_validate(latest(ann, notebook, 'mindmap').data).nodes[1].children[0].color == '#dc2626'
 
     user.find(marker='node-add').click()
-    await user.should_see(marker='dialog-input')
-    user.find(marker='dialog-input').type('A brand new child')
-    user.find(marker='dialog-ok').click()
+    await fill_dialog(user, 'A brand new child')
     await user.should_see('saved as version 4')
     newest = MindMap.model_validate(latest(ann, notebook, 'mindmap').data)
     child = newest.nodes[1].children[0].children[-1]
@@ -168,8 +164,7 @@ async def test_take_a_quiz_then_retake_it(user: User) -> None:
     user.find(marker='quiz-retake').click()
     await user.should_not_see(quiz.questions[0].explanation)
     user.find(marker='quiz-submit').click()
-    await user.should_see('Submit with unanswered questions?')
-    user.find(marker='confirm-ok').click()
+    await confirm(user, 'Submit with unanswered questions?')
     await user.should_see('Score: 0 / 5 (0%)')
     assert len(artifacts.attempts(ann, artifact.id)) == 2
 
@@ -177,7 +172,9 @@ async def test_take_a_quiz_then_retake_it(user: User) -> None:
 def client_state(user: User) -> str:
     """Everything the browser holds about the page's elements: tags, props (options, labels), text, classes."""
     assert user.client is not None
-    return json.dumps([element._to_dict() for element in user.client.elements.values()], default=str)
+    # not ASCII-escaped: a text with a curly apostrophe must be found as it is written
+    elements = [element._to_dict() for element in user.client.elements.values()]
+    return json.dumps(elements, default=str, ensure_ascii=False)
 
 
 async def test_the_quiz_answers_never_reach_the_browser_before_grading(user: User) -> None:
@@ -199,11 +196,11 @@ async def test_the_quiz_answers_never_reach_the_browser_before_grading(user: Use
     await user.should_see(marker='quiz-view')
     await asyncio.sleep(0.3)  # let the outbox flush what the dialog sent
 
-    seen = client_state(user) + json.dumps(sent, default=str)
+    seen = client_state(user) + json.dumps(sent, default=str, ensure_ascii=False)
     assert any(q.question in seen for q in quiz.questions), 'the detector sees the quiz itself'
     for question in quiz.questions:
         assert question.explanation not in seen, question.explanation
-        assert json.dumps(question.citation.quote)[1:-1] not in seen
+        assert json.dumps(question.citation.quote, ensure_ascii=False)[1:-1] not in seen
         assert question.citation.quote not in seen
     assert 'correct_index' not in seen and 'explanation' not in seen
     # an option's text lives in its question's radio, in the generated order, and in no other element's text or prop
@@ -224,7 +221,7 @@ async def test_the_quiz_answers_never_reach_the_browser_before_grading(user: Use
     await user.should_see(marker='quiz-score')
     await user.should_see(quiz.questions[0].explanation)
     await asyncio.sleep(0.3)
-    after = client_state(user) + json.dumps(sent, default=str)
+    after = client_state(user) + json.dumps(sent, default=str, ensure_ascii=False)
     assert quiz.questions[0].explanation in after, 'after grading the explanation is sent, so the check above is real'
 
 
@@ -284,8 +281,7 @@ async def test_regenerate_and_delete_from_the_card(user: User) -> None:
     await user.should_see('version 2')
     await user.should_see('Open version 1')
     user.find(marker='artifact-delete').click()
-    await user.should_see('and its 1 earlier version will be deleted')
-    user.find(marker='confirm-ok').click()
+    await confirm(user, 'and its 1 earlier version will be deleted')
     await user.should_see('Nothing generated yet')
     assert artifacts.list_for(ann, notebook.id) == []
 

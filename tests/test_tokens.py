@@ -12,7 +12,7 @@ from aurenlm.__main__ import main as cli
 from aurenlm.models import ApiToken, utcnow
 from aurenlm.repos import tokens as token_rows
 from aurenlm.security import tokens
-from tests.helpers import person, sign_in
+from tests.helpers import confirm, person, sign_in
 
 
 def test_a_token_is_shown_once_and_stored_as_a_hash() -> None:
@@ -133,8 +133,7 @@ async def test_settings_makes_a_token_shows_it_once_and_revokes_it(user: User) -
     await user.should_see(found.token.prefix)
 
     user.find(marker='revoke-token').click()
-    await user.should_see('Revoke this token?')
-    user.find(marker='confirm-ok').click()
+    await confirm(user, 'Revoke this token?')
     await user.should_see('revoked')
     with pytest.raises(tokens.TokenRejected):
         tokens.authenticate(shown)
