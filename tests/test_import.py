@@ -13,7 +13,7 @@ from aurenlm import db, repos
 from aurenlm.chat import service as chat
 from aurenlm.chat import versions as chat_versions
 from aurenlm.config import get_settings
-from aurenlm.exchange import export, importer
+from aurenlm.exchange import export, importer, rebuild
 from aurenlm.exchange.schema import Bundle
 from aurenlm.models import Artifact, ChatMessage, Citation, Note, Notebook, NoteVersion, Source, SourceChunk, utcnow
 from aurenlm.notes import service as notes
@@ -324,7 +324,7 @@ async def test_a_failure_half_way_rolls_everything_back(ann, sample, monkeypatch
     def explode(self, cite):
         raise RuntimeError('disk on fire')
 
-    monkeypatch.setattr(importer._Ids, 'cite', explode)
+    monkeypatch.setattr(rebuild.IdMap, 'cite', explode)
     with pytest.raises(importer.NotebookImportError, match='nothing was created'):
         await importer.import_notebook(ann, json.dumps(sample).encode())
     assert counts() == before, 'no rows and no files are left behind'
