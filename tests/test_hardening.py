@@ -58,3 +58,13 @@ def test_cli_check_config_migrate_and_create_user() -> None:
     assert repos.users.by_email('cli@example.com').is_admin
     weak = run_cli('create-user', '--email', 'weak@example.com', '--password', 'short')
     assert weak.returncode == 1 and 'at least 10' in weak.stderr
+
+
+async def test_the_content_security_policy_allows_only_our_own_origin(user: User) -> None:
+    policy = (await user.http_client.get('/login')).headers['content-security-policy']
+    directives = dict(part.strip().split(' ', 1) for part in policy.split(';'))
+    assert directives['connect-src'] == "'self'", 'no ws:/wss: to any host'
+    for name in ('object-src', 'frame-src', 'base-uri', 'frame-ancestors'):
+        assert directives[name] == "'none'", name
+    assert directives['form-action'] == "'self'" and directives['default-src'] == "'self'"
+    assert 'http' not in policy and '*' not in policy

@@ -8,12 +8,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aurenlm.config import Settings
 
-# NiceGUI renders with Vue's runtime template compiler and inline bootstrap scripts,
-# so scripts need 'unsafe-inline' and 'unsafe-eval'; everything else stays on our own origin.
+# As tight as NiceGUI allows (docs/architecture.md, "Content Security Policy", says why each exception stays):
+# - script-src 'unsafe-eval': NiceGUI evaluates `:prop` values, JavaScript event handlers and run_javascript with
+#   eval/new Function, and Vue compiles element templates in the browser;
+# - script-src 'unsafe-inline': every page carries inline scripts (the import map and the page's elements as JSON)
+#   with no nonce, and they differ per page, so neither a nonce nor a hash can list them;
+# - style-src 'unsafe-inline': Quasar and Vue set style attributes, and Tailwind writes <style> at run time.
+# Everything else comes from our own origin only; 'self' in connect-src covers our own ws:/wss: socket (CSP 3).
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' blob:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
+    "worker-src 'self'; frame-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 
 
