@@ -11,32 +11,28 @@ from aurenlm.security import ratelimit
 from tests.helpers import PASSWORD, person, sign_in
 
 
-async def test_register_then_see_an_empty_home(user: User) -> None:
+async def register(user: User, email: str, password: str) -> None:
     await user.open('/register')
-    user.find(marker='email').type('ann@example.com')
-    user.find(marker='password').type(PASSWORD)
-    user.find(marker='confirm').type(PASSWORD)
+    user.find(marker='email').type(email)
+    user.find(marker='password').type(password)
+    user.find(marker='confirm').type(password)
     user.find(marker='create-account').click()
+
+
+async def test_register_then_see_an_empty_home(user: User) -> None:
+    await register(user, 'ann@example.com', PASSWORD)
     await user.should_see('Your notebooks')
     await user.should_see('No notebooks yet')
 
 
 async def test_register_refuses_a_weak_password(user: User) -> None:
-    await user.open('/register')
-    user.find(marker='email').type('ann@example.com')
-    user.find(marker='password').type('password123')
-    user.find(marker='confirm').type('password123')
-    user.find(marker='create-account').click()
+    await register(user, 'ann@example.com', 'password123')
     await user.should_see('too common')
 
 
 async def test_register_refuses_a_taken_email(user: User) -> None:
     person('ann@example.com')
-    await user.open('/register')
-    user.find(marker='email').type('Ann@Example.com')
-    user.find(marker='password').type(PASSWORD)
-    user.find(marker='confirm').type(PASSWORD)
-    user.find(marker='create-account').click()
+    await register(user, 'Ann@Example.com', PASSWORD)
     await user.should_see('already exists')
 
 

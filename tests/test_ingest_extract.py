@@ -149,25 +149,25 @@ def test_pdf_without_bookmarks_gets_headings_from_type(tmp_path: Path) -> None:
     assert first.text.count('\n\n') >= 4  # the extra space before a paragraph or heading breaks it
 
 
-def test_pdf_encrypted_is_refused(tmp_path: Path) -> None:
+def encrypted_spec(folder: Path, user_password: str) -> Path:
+    """The MIME spec PDF, AES-encrypted with an owner password and this password to open it ('': none needed)."""
     writer = PdfWriter(clone_from=PdfReader(DATA / 'shared-mime-info-spec.pdf'))
-    writer.encrypt(user_password='open sesame', owner_password='owner', algorithm='AES-128')
-    path = tmp_path / 'locked.pdf'
+    writer.encrypt(user_password=user_password, owner_password='owner', algorithm='AES-128')
+    path = folder / 'encrypted.pdf'
     with path.open('wb') as f:
         writer.write(f)
+    return path
+
+
+def test_pdf_encrypted_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as error:
-        extract(path, 'pdf')
+        extract(encrypted_spec(tmp_path, 'open sesame'), 'pdf')
     assert error.value.code == 'encrypted'
     assert 'password-protected' in str(error.value) and 'Remove the password' in str(error.value)
 
 
 def test_pdf_with_only_an_owner_password_opens(tmp_path: Path) -> None:
-    writer = PdfWriter(clone_from=PdfReader(DATA / 'shared-mime-info-spec.pdf'))
-    writer.encrypt(user_password='', owner_password='owner', algorithm='AES-128')
-    path = tmp_path / 'restricted.pdf'
-    with path.open('wb') as f:
-        writer.write(f)
-    assert 'Shared MIME-info Database' in extract(path, 'pdf').pages[0].text
+    assert 'Shared MIME-info Database' in extract(encrypted_spec(tmp_path, ''), 'pdf').pages[0].text
 
 
 @pytest.mark.parametrize('fraction', [0.05, 0.5, 0.97])
