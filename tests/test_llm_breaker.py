@@ -65,22 +65,26 @@ def test_a_failed_trial_opens_it_again() -> None:
     assert breaker.retry_in() == pytest.approx(30)
 
 
-def test_a_cancelled_trial_frees_the_slot() -> None:
-    clock = Clock()
+def trial_under_way(clock: Clock) -> CircuitBreaker:
+    """A breaker that opened on one failure and, 30 s later, has let one trial call through."""
     breaker = CircuitBreaker(1, 30, clock=clock)
     breaker.record_failure()
     clock.now += 31
     breaker.before_call()
+    return breaker
+
+
+def test_a_cancelled_trial_frees_the_slot() -> None:
+    breaker = trial_under_way(Clock())
     breaker.release()
     breaker.before_call()  # not stuck behind a trial that will never report
 
 
 def test_a_trial_that_never_reports_stops_blocking_after_a_cool_down() -> None:
     clock = Clock()
-    breaker = CircuitBreaker(1, 30, clock=clock)
-    breaker.record_failure()
-    clock.now += 31
-    breaker.before_call()
+    breaker = trial_under_way(clock)
+    with pytest.raises(BreakerOpen):
+        breaker.before_call()  # the trial still holds the slot
     clock.now += 31
     breaker.before_call()
 

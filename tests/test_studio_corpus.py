@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 
 from aurenlm.studio.corpus import Corpus, heading_question, title_key
 from aurenlm.studio.inputs import StudioChunk, StudioSource
@@ -155,10 +156,16 @@ def test_sections_of_a_source_without_page_numbers_follow_headings() -> None:
     assert all(corpus.chunks[ci].heading == 'Installation' for ci in install.own_chunks)
 
 
-def test_heading_questions() -> None:
-    assert heading_question('4.3 DER functions') == 'What are DER functions?'
-    assert heading_question('2.2 Naming') == 'What is naming?'
-    assert heading_question('Invoking asn1Parser') == 'What does invoking asn1Parser involve?'
-    assert heading_question('ASN.1 syntax') == 'What is ASN.1 syntax?'
-    assert heading_question('Concept Index') is None
-    assert heading_question('1 Introduction') is None
+@pytest.mark.parametrize(
+    ('heading', 'question'),
+    [
+        ('4.3 DER functions', 'What are DER functions?'),
+        ('2.2 Naming', 'What is naming?'),
+        ('Invoking asn1Parser', 'What does invoking asn1Parser involve?'),
+        ('ASN.1 syntax', 'What is ASN.1 syntax?'),
+        ('Concept Index', None),  # a part of the document, not a topic
+        ('1 Introduction', None),
+    ],
+)
+def test_heading_questions(heading: str, question: str | None) -> None:
+    assert heading_question(heading) == question

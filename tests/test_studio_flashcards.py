@@ -37,12 +37,18 @@ def test_cards_cover_definitions_headings_and_every_source(corpus: Corpus) -> No
     assert {c.citation.source_id for c in deck.cards} == {s.source_id for s in corpus.sources}
 
 
-def test_definition_fronts() -> None:
-    assert definition_front('DER is a binary encoding of ASN.1 values.') == 'What is DER?'
-    assert definition_front('Flashcards are small cards used for study.') == 'What are flashcards?'
-    assert definition_front('"Object code" means any non-source form of a work.') == 'What does object code mean?'
-    assert definition_front('The output file is a binary file.') == 'What is the output file?'
-    assert definition_front('This works well in practice.') is None
+@pytest.mark.parametrize(
+    ('sentence', 'front'),
+    [
+        ('DER is a binary encoding of ASN.1 values.', 'What is DER?'),
+        ('Flashcards are small cards used for study.', 'What are flashcards?'),
+        ('"Object code" means any non-source form of a work.', 'What does object code mean?'),
+        ('The output file is a binary file.', 'What is the output file?'),
+        ('This works well in practice.', None),  # no definition in it
+    ],
+)
+def test_definition_fronts(sentence: str, front: str | None) -> None:
+    assert definition_front(sentence) == front
 
 
 def test_deck_is_deterministic(corpus: Corpus) -> None:
