@@ -347,7 +347,18 @@ def test_payloads_everywhere_render_as_text(
     page.get_by_role('button', name=f'Open note {PAYLOADS[1]}', exact=True).click()
     expect(page.get_by_label('Note title')).to_have_value(PAYLOADS[1])
     expect(page.locator('.auren-note-preview a[href^="javascript"]')).to_have_count(0)
-    shot(page, 'untrusted-06-note-open')
+    body = page.get_by_label('Note text')
+    body.fill(f'{PAYLOADS[5]}\n\n{PAYLOADS[6]} {PAYLOADS[1]}')
+    body.press('Control+s')
+    expect(page.get_by_text('Saved', exact=True).first).to_be_visible()
+    page.get_by_role('button', name='History', exact=True).click()
+    history = page.locator('.q-dialog', has_text=f'History of “{PAYLOADS[1]}”')
+    expect(history.locator('.auren-diff ins').first).to_be_visible()
+    expect(history.locator('.auren-diff')).to_contain_text('<img')  # the word diff shows the markup as text
+    expect(history.locator('.auren-diff img, .auren-diff script')).to_have_count(0)
+    animations_done(page)
+    shot(page, 'untrusted-06-note-history')
+    page.keyboard.press('Escape')
     owner.assert_clean('the workbench: sources, chat and notes')
 
     # a source renamed and a question asked by hand, in the UI
