@@ -152,17 +152,7 @@ def _finish(
 ) -> ChatMessage:
     """Store the answer's text, state and citations together."""
     cites = cites if cites is not None else resolve(content, passages)
-    rows = [
-        Citation(
-            message_id=answer.id,
-            chunk_id=c.chunk_id,
-            source_id=c.source_id,
-            marker=c.marker,
-            page=c.page,
-            quote=c.quote,
-        )
-        for c in cites
-    ]
+    rows = [Citation.model_validate(c, from_attributes=True, update={'message_id': answer.id}) for c in cites]
     return repos.messages.update(user, answer.id, citations=rows, content=content, status=status, error=error)
 
 

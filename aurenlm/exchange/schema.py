@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 SCHEMA_VERSION = 1
 APP = 'AurenLM'
@@ -37,10 +37,15 @@ def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _bounded_json(value: Any, limit: int, what: str) -> Any:
-    if value is not None and len(json.dumps(value, ensure_ascii=False, default=str)) > limit:
-        raise ValueError(f'{what} is larger than {limit:,} characters')
-    return value
+def _bounded_json(limit: int, what: str) -> AfterValidator:
+    """A free-form JSON value whose serialized size stays under `limit` characters."""
+
+    def check(value: Any) -> Any:
+        if value is not None and len(json.dumps(value, ensure_ascii=False, default=str)) > limit:
+            raise ValueError(f'{what} is larger than {limit:,} characters')
+        return value
+
+    return AfterValidator(check)
 
 
 class Model(BaseModel):
@@ -94,20 +99,10 @@ class SourceOut(Stamped):
     status: Literal['queued', 'processing', 'ready', 'failed'] = 'ready'
     page_count: Count = 0
     word_count: Count = 0
-    guide: dict[str, Any] | None = None
-    outline: list[Any] | None = None
+    guide: Annotated[dict[str, Any] | None, _bounded_json(200_000, 'The source guide')] = None
+    outline: Annotated[list[Any] | None, _bounded_json(MAX_JSON_FIELD, 'The source outline')] = None
     pages: list[PageOut] = Field(default_factory=list, max_length=100_000)
     chunks: list[ChunkOut] = Field(default_factory=list, max_length=100_000)
-
-    @field_validator('guide')
-    @classmethod
-    def _guide(cls, value):
-        return _bounded_json(value, 200_000, 'The source guide')
-
-    @field_validator('outline')
-    @classmethod
-    def _outline(cls, value):
-        return _bounded_json(value, MAX_JSON_FIELD, 'The source outline')
 
 
 class VersionOut(Stamped):
@@ -147,23 +142,13 @@ class ArtifactOut(Stamped):
     title: Title = ''
     status: Literal['queued', 'running', 'done', 'failed', 'cancelled'] = 'done'
     engine: Short = ''
-    data: dict[str, Any] | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    data: Annotated[dict[str, Any] | None, _bounded_json(MAX_JSON_FIELD, 'The artifact data')] = None
+    options: Annotated[dict[str, Any], _bounded_json(MAX_OPTIONS, 'The artifact options')] = Field(default_factory=dict)
     source_ids: list[Id] = Field(default_factory=list, max_length=500)
     source_hash: Annotated[str, StringConstraints(max_length=64)] = ''
     version: int = Field(default=1, ge=1, le=100_000)
     parent_id: Id | None = None
     error: ErrorText | None = None
-
-    @field_validator('data')
-    @classmethod
-    def _data(cls, value):
-        return _bounded_json(value, MAX_JSON_FIELD, 'The artifact data')
-
-    @field_validator('options')
-    @classmethod
-    def _options(cls, value):
-        return _bounded_json(value, MAX_OPTIONS, 'The artifact options')
 
 
 class NotebookOut(Stamped):

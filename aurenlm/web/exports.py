@@ -38,27 +38,24 @@ async def _serve(
     return Response(exported.content, media_type=exported.media_type, headers=attachment_headers(exported.filename))
 
 
-@router.get('/export/notebook/{notebook_id}')
-async def export_notebook(notebook_id: str, request: Request, format: str = 'md') -> Response:
-    return await _serve(request, format, lambda user, fmt: export.export_notebook(user, notebook_id, fmt))
+EXPORTERS: dict[str, Callable[[User, str, str], Awaitable[export.Exported | None]]] = {
+    'notebook': export.export_notebook,  # by notebook id
+    'note': export.export_note,  # by note id
+    'chat': export.export_chat,  # by notebook id
+    'artifact': export.export_artifact,  # by artifact id
+}
 
 
-@router.get('/export/note/{note_id}')
-async def export_note(note_id: str, request: Request, format: str = 'md') -> Response:
-    return await _serve(request, format, lambda user, fmt: export.export_note(user, note_id, fmt))
-
-
-@router.get('/export/chat/{notebook_id}')
-async def export_chat(notebook_id: str, request: Request, format: str = 'md') -> Response:
-    return await _serve(request, format, lambda user, fmt: export.export_chat(user, notebook_id, fmt))
-
-
-@router.get('/export/artifact/{artifact_id}')
-async def export_artifact(artifact_id: str, request: Request, format: str = 'md') -> Response:
-    return await _serve(request, format, lambda user, fmt: export.export_artifact(user, artifact_id, fmt))
+@router.get('/export/{scope}/{item_id}')
+async def export_one(scope: str, item_id: str, request: Request, format: str = 'md') -> Response:
+    """`/export/notebook/<id>?format=pdf` and the like: one route for the four things the menu exports."""
+    exporter = EXPORTERS.get(scope)
+    if exporter is None:
+        return _error(404, 'not_found', f'Exports are for one of: {", ".join(EXPORTERS)}.')
+    return await _serve(request, format, lambda user, fmt: exporter(user, item_id, fmt))
 
 
 def install(app: FastAPI) -> None:
     """Include the routes once (main.py does this; tests call it when they run before main.py has them)."""
-    if not any(getattr(route, 'path', '') == '/export/notebook/{notebook_id}' for route in app.routes):
+    if not any(getattr(route, 'path', '') == '/export/{scope}/{item_id}' for route in app.routes):
         app.include_router(router)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from aurenlm import repos
 from aurenlm.chat import service as chat
 from aurenlm.chat.citations import Cite
-from aurenlm.models import ChatMessage, Notebook
+from aurenlm.models import ChatMessage, Citation, Notebook
 from aurenlm.web.api import pagination
 from aurenlm.web.api.deps import Asker, Caller, Reader
 from aurenlm.web.api.errors import ApiError, rate_limited, responses
@@ -66,8 +66,11 @@ def _notebook(caller: Caller, notebook_id: str) -> Notebook:
     return notebook
 
 
-def _cite(c: Cite) -> CitationOut:
-    return CitationOut(marker=c.marker, source_id=c.source_id, chunk_id=str(c.chunk_id), page=c.page, quote=c.quote)
+def _cite(c: Cite | Citation) -> CitationOut:
+    """A citation as the API shows it, from a fresh answer (Cite) or a stored one (whose source may be gone)."""
+    return CitationOut(
+        marker=c.marker, source_id=c.source_id or '', chunk_id=str(c.chunk_id or ''), page=c.page, quote=c.quote
+    )
 
 
 def _done(event: chat.Done) -> DoneOut:
@@ -156,11 +159,6 @@ def _message(message: ChatMessage, cites) -> MessageOut:
         content=message.content,
         status=message.status,
         error=message.error,
-        citations=[
-            CitationOut(
-                marker=c.marker, source_id=c.source_id or '', chunk_id=str(c.chunk_id or ''), page=c.page, quote=c.quote
-            )
-            for c in cites
-        ],
+        citations=[_cite(c) for c in cites],
         created_at=message.created_at,
     )

@@ -58,15 +58,7 @@ class VersionPage(Page[VersionOut]):
 
 
 def _out(note: Note) -> NoteOut:
-    return NoteOut(
-        id=note.id,
-        notebook_id=note.notebook_id,
-        title=note.title,
-        body=note.body,
-        kind=note.kind,
-        created_at=note.created_at,
-        updated_at=note.updated_at,
-    )
+    return NoteOut.model_validate(note, from_attributes=True)
 
 
 def _note(caller: Caller, note_id: str) -> Note:
