@@ -1,90 +1,30 @@
-"""Notes, history and export in Chromium: write, save, diff and restore; an answer saved as a note becomes a cited
-source; the notebook exports to a PDF whose first page is rendered to PNG for a look."""
+"""Notes, history and export in Chromium: write, save, diff and restore; nothing typed is lost when the tab closes;
+an answer saved as a note becomes a cited source; the notebook exports to a PDF whose first page is rendered to PNG
+for a look."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
-import textwrap
-from collections.abc import Iterator
-from pathlib import Path
 
 import pypdfium2 as pdfium
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.conftest import ARTIFACTS, ROOT, Server, create_notebook, register, shot
+from e2e.conftest import ARTIFACTS, ROOT, create_notebook, register, shot
 
 DATA = ROOT / 'tests' / 'data'
 TABLE = '\n\n| Time | Place |\n|---|---|\n| 9:00 | Pier |'
 CODE = '```c\nasn1_create_element(definitions, "PKIX1.Certificate", &cert);\n```'
 
-# Until the chat pane has its own "Save as note" button (wired by the lead), the server under test gets one added
-# next to Copy / Regenerate, calling the same helper the real button will call.
-LAUNCHER = textwrap.dedent(
-    """
-    import inspect, runpy, sys
-    sys.path.insert(0, {root!r})
-    import components.chat_pane as chat_pane
-    if 'save_answer_as_note' not in inspect.getsource(chat_pane):
-        from nicegui import ui
-        from components.notes_pane import save_answer_as_note
-
-        original = chat_pane.AnswerBubble.__init__
-
-        def with_save_button(self, pane, message, cites):
-            original(self, pane, message, cites)
-            with self.actions:
-                ui.button(icon='note_add', on_click=lambda: save_answer_as_note(pane.state, self.message.id)).props(
-                    'flat round dense size=sm aria-label="Save as note"'
-                )
-
-        chat_pane.AnswerBubble.__init__ = with_save_button
-    runpy.run_path({main!r}, run_name='__main__')
-    """
-)
-
-
-class NotesServer(Server):
-    """The app, started through the launcher above."""
-
-    def __init__(self, tmp: Path) -> None:
-        launcher = tmp / 'launch.py'
-        launcher.write_text(LAUNCHER.format(root=str(ROOT), main=str(ROOT / 'main.py')))
-        original = subprocess.Popen
-
-        def popen(args, **kwargs):
-            return original([sys.executable, str(launcher)], **kwargs)
-
-        subprocess.Popen = popen  # Server.__init__ starts main.py; start the launcher instead
-        try:
-            super().__init__(tmp)
-        finally:
-            subprocess.Popen = original
-
-
-@pytest.fixture(scope='module')
-def notes_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = NotesServer(tmp_path_factory.mktemp('notes-server'))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def page(browser: Browser, notes_server: Server) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=notes_server.url, viewport={'width': 1400, 'height': 900}, accept_downloads=True
-    )
-    context.set_default_timeout(15_000)
-    pg = context.new_page()
-    yield pg
-    context.close()
-
 
 def open_notes(page: Page) -> None:
     page.get_by_role('tab', name='Notes').click()
     expect(page.get_by_role('button', name='New note')).to_be_visible()
+
+
+def ask(page: Page, question: str) -> None:
+    page.get_by_label('Message').fill(question)
+    page.get_by_label('Message').press('Enter')
 
 
 def upload(page: Page, name: str, ready_text: str) -> None:
@@ -136,12 +76,30 @@ def test_write_save_edit_diff_and_restore(page: Page) -> None:
     page.keyboard.press('Escape')
 
 
+def test_closing_the_tab_right_after_typing_keeps_the_text(page: Page) -> None:
+    register(page, 'e2e-notes-close@example.com')
+    create_notebook(page, 'Packing')
+    notebook_url = page.url
+    open_notes(page)
+    page.get_by_role('button', name='New note').click()
+    page.get_by_label('Note text').fill('Boots, map, a warm hat.')
+    # the server has the text (its preview shows it); close the tab at once, whether or not an autosave has run
+    expect(page.locator('.auren-note-preview')).to_contain_text('Boots, map, a warm hat.')
+    context = page.context
+    page.close()
+    again = context.new_page()
+
+    again.goto(notebook_url)
+    open_notes(again)
+    again.get_by_role('button', name=re.compile('^Open note')).click()
+    expect(again.get_by_label('Note text')).to_have_value('Boots, map, a warm hat.')
+
+
 def test_an_answer_saved_as_a_note_becomes_a_cited_source(page: Page) -> None:
     register(page, 'e2e-note-source@example.com')
     create_notebook(page, 'Birds and files')
     upload(page, 'shared-mime-info-README.md', '1 page ·')
-    page.get_by_label('Message').fill('What is shared-mime-info?')
-    page.get_by_label('Message').press('Enter')
+    ask(page, 'What is shared-mime-info?')
     answer = page.locator('.auren-answer').first
     expect(answer.locator('.auren-cite').first).to_be_visible(timeout=30_000)
     answer.get_by_role('button', name='Save as note').click()
@@ -165,8 +123,7 @@ def test_an_answer_saved_as_a_note_becomes_a_cited_source(page: Page) -> None:
 
     readme_row = rows.filter(has_text='shared-mime-info-README')
     readme_row.get_by_role('checkbox').click()  # only the note's source stays selected
-    page.get_by_label('Message').fill('Where do pelicans migrate every spring?')
-    page.get_by_label('Message').press('Enter')
+    ask(page, 'Where do pelicans migrate every spring?')
     answer = page.locator('.auren-answer').nth(1)
     chip = answer.locator('.auren-cite').first
     expect(chip).to_be_visible(timeout=30_000)
@@ -180,8 +137,7 @@ def test_export_the_notebook_as_pdf_and_look_at_page_one(page: Page) -> None:
     register(page, 'e2e-export@example.com')
     create_notebook(page, 'Export check')
     upload(page, 'libtasn1.pdf', '36 pages')
-    page.get_by_label('Message').fill('What does asn1_create_element do?')
-    page.get_by_label('Message').press('Enter')
+    ask(page, 'What does asn1_create_element do?')
     expect(page.locator('.auren-answer .auren-cite').first).to_be_visible(timeout=30_000)
     open_notes(page)
     page.get_by_role('button', name='New note').click()
