@@ -20,7 +20,7 @@ from typing import Any
 
 from loguru import logger
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from aurenlm import db, events
 from aurenlm.config import get_settings
@@ -78,18 +78,26 @@ def enqueue(
     notebook_id: str | None = None,
     ref_id: str | None = None,
     max_attempts: int = 3,
-    session=None,
+    row: SQLModel | None = None,
 ) -> Job:
-    """Add a job. Pass `session` to make it part of a larger transaction (the caller commits)."""
+    """Add a job. With `row`, the job works on that row (its `ref_id` is the row's id) and the row, new or changed,
+    is written in the job's transaction, so neither is saved without the other; a row with a `job_id` field is
+    pointed at the job."""
     job = Job(
-        kind=kind, payload=payload, user_id=user_id, notebook_id=notebook_id, ref_id=ref_id, max_attempts=max_attempts
+        kind=kind,
+        payload=payload,
+        user_id=user_id,
+        notebook_id=notebook_id,
+        ref_id=row.id if row is not None else ref_id,
+        max_attempts=max_attempts,
     )
-    if session is not None:
-        session.add(job)
-    else:
-        with db.session() as s:
-            s.add(job)
-            s.commit()
+    with db.session() as s:
+        if row is not None:
+            if hasattr(row, 'job_id'):
+                row.job_id = job.id
+            s.add(row)
+        s.add(job)
+        s.commit()
     wake()
     return job
 

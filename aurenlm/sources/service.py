@@ -190,18 +190,9 @@ async def _accept(
     final = files_dir() / name
     shutil.move(temp, final)
     try:
-        with db.session() as s:
-            s.add(source)
-            s.flush()
-            jobs.enqueue(
-                INGEST_JOB,
-                {'source_id': source.id, 'kind': detected},
-                user_id=user.id,
-                notebook_id=notebook_id,
-                ref_id=source.id,
-                session=s,
-            )
-            s.commit()
+        jobs.enqueue(
+            INGEST_JOB, {'source_id': source.id, 'kind': detected}, user_id=user.id, notebook_id=notebook_id, row=source
+        )
     except IntegrityError:
         final.unlink(missing_ok=True)
         raise SourceError('This file is already in the notebook.') from None
@@ -349,26 +340,20 @@ def retry(user: User, source_id: str) -> Source | None:
         return None
     if source.status not in ('failed',):
         return source
-    with db.session() as s:
-        detected = 'markdown' if source.kind in ('note',) else None
-        path = file_path(source)
-        if detected is None and path is not None and path.exists():
-            detected = detect_kind(path, source.filename)
-        jobs.enqueue(
-            INGEST_JOB,
-            {'source_id': source.id, 'kind': detected or 'text'},
-            user_id=user.id,
-            notebook_id=source.notebook_id,
-            ref_id=source.id,
-            session=s,
-        )
-        row = s.get(Source, source.id)
-        row.status, row.stage, row.progress, row.error = 'queued', 'queued', 0.0, None
-        s.add(row)
-        s.commit()
-    jobs.wake()
-    _announce(row)
-    return row
+    detected = 'markdown' if source.kind in ('note',) else None
+    path = file_path(source)
+    if detected is None and path is not None and path.exists():
+        detected = detect_kind(path, source.filename)
+    source.status, source.stage, source.progress, source.error = 'queued', 'queued', 0.0, None
+    jobs.enqueue(
+        INGEST_JOB,
+        {'source_id': source.id, 'kind': detected or 'text'},
+        user_id=user.id,
+        notebook_id=source.notebook_id,
+        row=source,
+    )
+    _announce(source)
+    return source
 
 
 def delete(user: User, source_id: str) -> bool:

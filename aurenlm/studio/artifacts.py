@@ -183,21 +183,9 @@ def start(
         version=version,
         parent_id=parent_id,
     )
-    with db.session() as s:
-        s.add(artifact)
-        s.flush()
-        job = jobs.enqueue(
-            JOB,
-            {'artifact_id': artifact.id, 'fresh': fresh},
-            user_id=user.id,
-            notebook_id=notebook_id,
-            ref_id=artifact.id,
-            session=s,
-        )
-        artifact.job_id = job.id
-        s.add(artifact)
-        s.commit()
-    jobs.wake()
+    jobs.enqueue(
+        JOB, {'artifact_id': artifact.id, 'fresh': fresh}, user_id=user.id, notebook_id=notebook_id, row=artifact
+    )
     announce(artifact)
     return artifact
 
