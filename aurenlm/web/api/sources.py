@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aurenlm import repos
 from aurenlm.models import Source, User
@@ -45,21 +45,19 @@ class SourceOut(BaseModel):
     guide: GuideOut | None
     created_at: UtcDatetime
 
+    @field_validator('progress', mode='before')
+    @classmethod
+    def _clamp(cls, value: float) -> float:
+        return max(0.0, min(1.0, value))
+
+    @field_validator('guide', mode='before')
+    @classmethod
+    def _no_empty_guide(cls, value: dict | None) -> dict | None:
+        return value or None
+
     @classmethod
     def of(cls, s: Source) -> SourceOut:
-        return cls(
-            id=s.id,
-            notebook_id=s.notebook_id,
-            title=s.title,
-            kind=s.kind,
-            status=s.status,
-            progress=max(0.0, min(1.0, s.progress)),
-            error=s.error,
-            page_count=s.page_count,
-            word_count=s.word_count,
-            guide=GuideOut.model_validate(s.guide) if s.guide else None,
-            created_at=s.created_at,
-        )
+        return cls.model_validate(s, from_attributes=True)
 
 
 class SourcePage(Page[SourceOut]):
