@@ -18,8 +18,8 @@ from components.markdown_view import CiteInfo, MarkdownView
 from components.notebook_state import NotebookState
 
 PAGE = 30
-# The browser throttles the editor's change events (no timer polls): while someone types, the preview follows at
-# most 4 times a second and an autosave runs at most once a second, the last one within a second of the last key.
+# The browser throttles the editor's change events (no timer polls): while someone types, the preview follows about
+# 4 times a second and an autosave runs at most once a second, the last one within a second of the last key.
 PREVIEW_EVERY_S = 0.25
 AUTOSAVE_EVERY_S = 1.0
 VALUE_CHANGED = 'update:model-value'
