@@ -67,6 +67,27 @@ def install_middleware(settings: Settings) -> None:
     core.sio.eio.cors_allowed_origins = socket_origin_check(settings)
 
 
+def refuse_events_after_sign_out() -> None:
+    """Socket events from a page whose session is gone go nowhere, and the page is sent to sign in."""
+    from nicegui import Client
+
+    from pages import guard
+
+    handlers = core.sio.handlers.get('/', {})
+    original = handlers['event']
+
+    @functools.wraps(original)
+    def event(sid: str, msg: dict) -> None:
+        client = Client.instances.get(msg.get('client_id', '')) if isinstance(msg, dict) else None
+        if client is not None and guard.refuses_events(client):
+            with client:
+                ui.navigate.to('/login')
+            return None
+        return original(sid, msg)
+
+    handlers['event'] = event
+
+
 def tag_socket_events() -> None:
     """Every websocket event gets a request id of its own, like an HTTP request."""
     handlers = core.sio.handlers.get('/', {})
@@ -189,6 +210,7 @@ def build(settings: Settings) -> None:
     api.mount(app)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page
+    refuse_events_after_sign_out()  # after the pages: it asks pages/guard.py
 
 
 def main() -> None:

@@ -78,18 +78,32 @@ def resolve(token: str | None) -> User | None:
         return user
 
 
+_revocations = 0  # how many revocations this process has made; open pages recheck their session when it moves
+
+
+def revocations() -> int:
+    return _revocations
+
+
+def _revoked() -> None:
+    global _revocations  # noqa: PLW0603 - a process-wide counter, not state of any one user
+    _revocations += 1
+
+
 def revoke(token: str | None) -> None:
     if not token:
         return
     with db.session() as s:
         s.exec(delete(AuthSession).where(AuthSession.id == token_hash(token)))
         s.commit()
+    _revoked()
 
 
 def revoke_all(user: User) -> None:
     with db.session() as s:
         s.exec(delete(AuthSession).where(AuthSession.user_id == user.id))
         s.commit()
+    _revoked()
 
 
 def active(user: User) -> list[AuthSession]:
