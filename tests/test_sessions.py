@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from nicegui import app, core, ui
+from nicegui.persistence import RedisPersistentDict
 from nicegui.storage import Storage
 from nicegui.testing import User
 
@@ -271,3 +272,20 @@ async def test_browser_storage_lives_in_data_dir_for_this_user_only(user: User, 
             break
         await asyncio.sleep(0.02)
     assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+
+
+async def test_browser_storage_moves_to_redis_when_redis_is_configured(user: User, monkeypatch) -> None:
+    import main
+
+    monkeypatch.setattr(Storage, 'redis_url', Storage.redis_url)
+    monkeypatch.setattr(Storage, 'redis_key_prefix', Storage.redis_key_prefix)
+    monkeypatch.setattr(app.storage, '_general', app.storage._general)
+    main.place_browser_storage(Settings(redis_url='redis://127.0.0.1:6379/15', _env_file=None))
+    general = app.storage.general
+    try:
+        assert isinstance(general, RedisPersistentDict) and general.key == 'aurenlm:nicegui:general'
+        await app.storage._create_user_storage('redis-check')
+        assert app.storage._users['redis-check'].key == 'aurenlm:nicegui:user-redis-check'
+    finally:
+        await app.storage._users.pop('redis-check').close()
+        await general.close()
