@@ -152,3 +152,18 @@ async def test_pages_need_a_session(user: User) -> None:
     for path in ('/', '/settings', '/notebook/whatever'):
         await user.open(path)
         await user.should_see('Sign in')
+
+
+async def test_a_stranger_cannot_escape_the_address_lock_by_claiming_another_address(
+    user: User, settings_env, monkeypatch
+) -> None:
+    settings_env(RATE_LOGIN_IP='2/15minutes', FORWARDED_ALLOW_IPS='10.9.9.9')  # the proxy is elsewhere, not us
+    monkeypatch.setattr(ratelimit, 'FIRST_WAIT_S', 60)
+    person()
+    for n in range(3):
+        user.http_client.headers['X-Forwarded-For'] = f'198.51.100.{n}'  # a new address each try, or so it says
+        await sign_in(user, password='not-the-password')
+    await user.should_see('Too many failed sign-ins from your network')
+    user.http_client.headers['X-Forwarded-For'] = '198.51.100.99'
+    await sign_in(user, 'bob@example.com', password='not-the-password')
+    await user.should_see('Too many failed sign-ins from your network')
