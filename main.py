@@ -210,6 +210,7 @@ def build(settings: Settings) -> None:
     api.mount(app)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page
+
     refuse_events_after_sign_out()  # after the pages: it asks pages/guard.py
 
 
