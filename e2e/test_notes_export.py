@@ -6,15 +6,26 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
 
 import pypdfium2 as pdfium
+import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ARTIFACTS, ROOT, create_notebook, register, shot
+from e2e.conftest import ARTIFACTS, ROOT, Server, create_notebook, register, shot
 
 DATA = ROOT / 'tests' / 'data'
 TABLE = '\n\n| Time | Place |\n|---|---|\n| 9:00 | Pier |'
 CODE = '```c\nasn1_create_element(definitions, "PKIX1.Certificate", &cert);\n```'
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own server (conftest's `page` uses it here): its four sign-ups would push the shared server
+    past the per-address limit of five a minute."""
+    srv = Server(tmp_path_factory.mktemp('notes-server'))
+    yield srv
+    srv.stop()
 
 
 def open_notes(page: Page) -> None:
