@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -28,6 +28,17 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     dark_mode: bool | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime | None = None
+    # a disabled account cannot sign in and its sessions and tokens stop working at once
+    disabled_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    # per-user quotas set by an admin; None means the instance-wide limits
+    quota_sources: int | None = None
+    quota_storage_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    # TOTP: the shared secret (base32), when it was confirmed, and the last accepted time step (no replays)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = None
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class AuthSession(SQLModel, table=True):
@@ -264,3 +275,61 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ip: str = Field(default='', max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Invitation(SQLModel, table=True):
+    """A share with an address that has no account yet; accepted when that address registers."""
+
+    __tablename__ = 'invitation'
+    __table_args__ = (UniqueConstraint('notebook_id', 'email', name='uq_invitation_notebook_email'),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    notebook_id: str = Field(foreign_key='notebook.id', index=True, ondelete='CASCADE')
+    email: str = Field(max_length=320, index=True)
+    role: str = Field(default='viewer', max_length=16)  # editor | viewer
+    invited_by: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='SET NULL')
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use 2FA recovery code; only its hash is kept."""
+
+    __tablename__ = 'recovery_code'
+    id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str = Field(foreign_key='user.id', index=True, ondelete='CASCADE')
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link. The id is the sha256 of the token in the mail; single use, 30 minutes."""
+
+    __tablename__ = 'password_reset'
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key='user.id', index=True, ondelete='CASCADE')
+    expires_at: datetime = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OidcIdentity(SQLModel, table=True):
+    """An account at an OpenID provider linked to a user (by a verified email at first sign-in)."""
+
+    __tablename__ = 'oidc_identity'
+    __table_args__ = (UniqueConstraint('issuer', 'subject', name='uq_oidc_identity_issuer_subject'),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str = Field(foreign_key='user.id', index=True, ondelete='CASCADE')
+    issuer: str = Field(max_length=500)
+    subject: str = Field(max_length=255)
+    email: str = Field(default='', max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class InstanceSetting(SQLModel, table=True):
+    """Settings an admin changes at run time (registration policy, required 2FA); the environment gives defaults."""
+
+    __tablename__ = 'instance_setting'
+    key: str = Field(primary_key=True, max_length=60)
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='SET NULL')
