@@ -17,6 +17,9 @@ from e2e.conftest import ARTIFACTS, ROOT, Server, create_notebook, register, sho
 DATA = ROOT / 'tests' / 'data'
 TABLE = '\n\n| Time | Place |\n|---|---|\n| 9:00 | Pier |'
 CODE = '```c\nasn1_create_element(definitions, "PKIX1.Certificate", &cert);\n```'
+# no CSS transition is running (a dialog opening), so a screenshot shows the screen as a person sees it
+ANIMATIONS_DONE_JS = """() => document.getAnimations().every(
+  (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"""
 
 
 @pytest.fixture(scope='module')
@@ -74,6 +77,7 @@ def test_write_save_edit_diff_and_restore(page: Page) -> None:
     expect(dialog.locator('del', has_text='walk')).to_be_visible()
     expect(dialog.locator('ins', has_text='sail')).to_be_visible()
     expect(dialog.get_by_text('2 word(s) added, 2 removed')).to_be_visible()
+    page.wait_for_function(ANIMATIONS_DONE_JS)
     shot(page, 'notes-02-history-diff')
 
     dialog.get_by_role('button', name=re.compile('Restore the version of')).first.click()
@@ -83,6 +87,7 @@ def test_write_save_edit_diff_and_restore(page: Page) -> None:
     dialog = page.locator('.q-dialog', has_text='History of “Trip plan”')
     expect(dialog.locator('.auren-diff')).to_be_visible()
     assert dialog.get_by_role('checkbox').count() == 3, 'restoring added a version'
+    page.wait_for_function(ANIMATIONS_DONE_JS)
     shot(page, 'notes-03-after-restore')
     page.keyboard.press('Escape')
 
