@@ -35,8 +35,9 @@ class User(SQLModel, table=True):
     # per-user quotas set by an admin; None means the instance-wide limits
     quota_sources: int | None = None
     quota_storage_bytes: int | None = Field(default=None, sa_type=BigInteger)
-    # TOTP: the shared secret (base32), when it was confirmed, and the last accepted time step (no replays)
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # TOTP: the shared secret (sealed with a key derived from SECRET_KEY, aurenlm/security/totp.py), when it was
+    # confirmed, and the last accepted time step (no replays)
+    totp_secret: str | None = Field(default=None, max_length=128)
     totp_enabled_at: datetime | None = None
     totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
 
@@ -268,9 +269,14 @@ class ApiToken(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One security-relevant event. `user_id` is who acted (None when unknown, as for a failed sign-in);
+    `target_id` is the account it was about when that is someone else's, or when the actor is unknown, so the
+    account's owner sees it in their activity log (an admin's action on them, a wrong password for their email)."""
+
     __tablename__ = 'audit_event'
     id: str = Field(default_factory=new_id, primary_key=True)
     user_id: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='SET NULL')
+    target_id: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='SET NULL')
     action: str = Field(max_length=60)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ip: str = Field(default='', max_length=64)

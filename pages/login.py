@@ -43,7 +43,7 @@ def login_page(request: Request, next: str | None = None) -> None:  # noqa: A002
         user = repos.users.authenticate(email, password.value or '')
         if user is None:
             lock = ratelimit.signin_failed(email, ip)
-            repos.audit.record(None, 'login_failed', ip=ip, email=email[:320])
+            repos.audit.signin_failed(email, ip=ip)
             error.text = 'Email or password is not right. Check both and try again.'
             if not lock.allowed:
                 error.text += ' ' + lock.wait_message()
