@@ -37,6 +37,14 @@ class Environment(StrEnum):
     production = 'production'
 
 
+class RegistrationPolicy(StrEnum):
+    """Who may create an account. Whatever the policy, the first account of an empty instance can be made."""
+
+    open = 'open'
+    invite_only = 'invite-only'
+    closed = 'closed'
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file='.env', env_file_encoding='utf-8', extra='ignore')
 
@@ -95,6 +103,10 @@ class Settings(BaseSettings):
     worker_concurrency: int = 2
     job_stale_after_s: int = 60
 
+    # open | invite-only | closed; empty: open in development, invite-only elsewhere. The admin can change it at run
+    # time (stored in the database, which then wins over this default)
+    registration_policy: RegistrationPolicy | None = None
+    # kept for older .env files: false means REGISTRATION_POLICY=closed when that is not set
     feature_registration: bool = True
     feature_gemini: bool = True
     feature_studio: bool = True
@@ -106,6 +118,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip() for o in value.split(',') if o.strip()]
         return value
+
+    @field_validator('registration_policy', mode='before')
+    @classmethod
+    def _empty_policy_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def default_registration_policy(self) -> RegistrationPolicy:
+        """The policy until an admin picks one: REGISTRATION_POLICY, else closed when FEATURE_REGISTRATION=false,
+        else open in development (so a developer can sign up at once) and invite-only anywhere people could find it."""
+        if self.registration_policy is not None:
+            return self.registration_policy
+        if not self.feature_registration:
+            return RegistrationPolicy.closed
+        return RegistrationPolicy.open if self.is_development else RegistrationPolicy.invite_only
 
     @property
     def is_development(self) -> bool:

@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from aurenlm import db
+from aurenlm.config import RegistrationPolicy, get_settings
 from aurenlm.models import InstanceSetting, User, utcnow
 
 REQUIRE_2FA = 'require_2fa'
+# open | invite-only | closed; its default comes from the environment (Settings.default_registration_policy)
+REGISTRATION_POLICY = 'registration_policy'
 
 DEFAULTS: dict[str, Any] = {
     REQUIRE_2FA: False,  # every account must enrol TOTP before it can use the app
@@ -53,3 +56,19 @@ def require_2fa() -> bool:
 
 def set_require_2fa(value: bool, *, by: User | None) -> None:
     put(REQUIRE_2FA, bool(value), by=by)
+
+
+def registration_policy() -> RegistrationPolicy:
+    """Who may create an account now: the admin's choice, else the environment's default. A stored value that is no
+    longer a policy (an older release's) falls back to the default rather than opening the door."""
+    stored = get(REGISTRATION_POLICY)
+    try:
+        return RegistrationPolicy(stored) if stored is not None else get_settings().default_registration_policy
+    except ValueError:
+        return get_settings().default_registration_policy
+
+
+def set_registration_policy(value: RegistrationPolicy | str, *, by: User | None) -> RegistrationPolicy:
+    policy = RegistrationPolicy(value)  # ValueError for anything that is not a policy
+    put(REGISTRATION_POLICY, policy.value, by=by)
+    return policy
