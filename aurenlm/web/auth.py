@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from aurenlm.config import Settings, get_settings
+from aurenlm.models import User
 from aurenlm.security import sessions
 
 router = APIRouter(include_in_schema=False)
@@ -89,6 +90,12 @@ def complete_sign_in(request: Request, ticket: str = '', next: str = '/') -> Res
         user = sessions.redeem_ticket(ticket, request.session.get('id', ''))
     if user is None:
         return _redirect(f'/login?next={quote(target, safe="")}')
+    return start_session(request, user, target)
+
+
+def start_session(request: Request, user: User, target: str) -> Response:
+    """Sign `user` in on this browser and go to `target` (already made safe): the one place a session cookie is
+    made, for a redeemed ticket and for an OpenID Connect callback (aurenlm/web/oidc.py) alike."""
     settings = get_settings()
     sessions.revoke(session_token(request))  # whatever this browser held before is gone
     ip = request.client.host if request.client else ''
