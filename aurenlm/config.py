@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     rate_login: str = '5/15minutes'
     rate_login_ip: str = '50/15minutes'
     login_backoff_max_s: int = 900
+    # wrong 2FA codes per account before the same doubling wait (a code has 1 in 333,333 odds, so fewer tries)
+    rate_2fa: str = '5/hour'
     rate_register: str = '5/minute'
     rate_chat: str = '20/minute'
     rate_api_chat: str = '30/minute'

@@ -34,6 +34,8 @@ class Verdict:
             return f'Too many failed sign-ins for this account. Please wait {wait} and try again.'
         if self.locked == 'address':
             return f'Too many failed sign-ins from your network. Please wait {wait} and try again.'
+        if self.locked == 'code':
+            return f'Too many wrong codes for this account. Please wait {wait} and try again.'
         return f'Too many attempts. Please wait {wait} and try again.'
 
 
@@ -128,3 +130,24 @@ def signin_succeeded(email: str) -> None:
     storage = limiter().storage
     storage.clear(f'{_FAILURES}/account/{email}')
     storage.clear(f'{_LOCK}/account/{email}')
+
+
+# -- the second factor (TOTP or recovery code): the same failure count and doubling wait, per account ----------------
+
+
+def code_allowed(user_id: str) -> Verdict:
+    """Before a 2FA code is even checked: is this account waiting out a lock for wrong codes?"""
+    wait = _lock_left('code', user_id)
+    return Verdict(False, wait, 'code') if wait else Verdict(True)
+
+
+def code_failed(user_id: str) -> Verdict:
+    """Count a wrong code (or, when turning 2FA off, a wrong password) against the account (RATE_2FA)."""
+    settings = get_settings()
+    return _count_failure('code', user_id, settings.rate_2fa, settings.login_backoff_max_s)
+
+
+def code_succeeded(user_id: str) -> None:
+    storage = limiter().storage
+    storage.clear(f'{_FAILURES}/code/{user_id}')
+    storage.clear(f'{_LOCK}/code/{user_id}')
