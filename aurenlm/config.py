@@ -45,6 +45,15 @@ class RegistrationPolicy(StrEnum):
     closed = 'closed'
 
 
+class SmtpSecurity(StrEnum):
+    """How the connection to the mail server is protected: STARTTLS on the submission port (587), implicit TLS
+    (465), or none (a relay on the same host or a test server on loopback)."""
+
+    starttls = 'starttls'
+    ssl = 'ssl'
+    none = 'none'
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file='.env', env_file_encoding='utf-8', extra='ignore')
 
@@ -95,6 +104,18 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 60 * 24 * 7
     session_max_hours: int = 24 * 30
 
+    # mail, for password-reset links; no SMTP_HOST means no mail (the reset page then says to ask an admin)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.starttls
+    smtp_timeout_s: float = 10.0
+    mail_from: str = 'AurenLM <noreply@localhost>'
+    # reset requests per email address (whether or not it has an account) and per client address
+    rate_reset: str = '3/hour'
+    rate_reset_ip: str = '20/hour'
+
     log_level: str = 'INFO'
     log_json: bool | None = None
 
@@ -135,6 +156,25 @@ class Settings(BaseSettings):
         if not self.feature_registration:
             return RegistrationPolicy.closed
         return RegistrationPolicy.open if self.is_development else RegistrationPolicy.invite_only
+
+    @field_validator('smtp_security', mode='before')
+    @classmethod
+    def _empty_security_is_starttls(cls, value: object) -> object:
+        return SmtpSecurity.starttls if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_host.strip())
+
+    @property
+    def link_base(self) -> str | None:
+        """Where links in mail point: PUBLIC_URL, or this server's own address in development. Never the request's
+        Host header, which anyone can set: a reset link built from it would carry the token to the sender's site."""
+        if self.public_url and self.public_url.strip():
+            return self.public_url.strip().rstrip('/')
+        if self.is_development:
+            return f'http://{self.host}:{self.port}'
+        return None
 
     @property
     def is_development(self) -> bool:

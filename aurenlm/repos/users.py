@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from aurenlm import db
-from aurenlm.models import User
+from aurenlm.models import PasswordReset, User, utcnow
 from aurenlm.security import passwords
 
 
@@ -84,3 +87,35 @@ def set_dark_mode(user: User, value: bool | None) -> None:
 def count() -> int:
     with db.session() as s:
         return s.exec(select(func.count()).select_from(User)).one()
+
+
+def store_password(s: Session, user_id: str, password_hash: str) -> None:
+    """Write a new password hash inside the caller's transaction; every reset link still in a mailbox dies with the
+    old password."""
+    row = s.get(User, user_id)
+    if row is None:
+        return
+    row.password_hash = password_hash
+    row.password_changed_at = utcnow()
+    s.add(row)
+    s.exec(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+
+
+def promote_if_first(user: User) -> User:
+    """Make `user` an admin when it is the only account of the instance: the first to register runs the place.
+
+    One conditional UPDATE, so it only ever promotes the sole account. (Two first registrations racing each see the
+    other and neither is promoted; `python -m aurenlm create-user --admin` then makes one.)"""
+    with db.session() as s:
+        only = select(func.count()).select_from(User).scalar_subquery() == 1
+        done = s.exec(update(User).where(User.id == user.id, only).values(is_admin=True))
+        s.commit()
+    if done.rowcount:
+        user.is_admin = True
+    return user
+
+
+def touch_last_seen(user_id: str, at: datetime) -> None:
+    with db.session() as s:
+        s.exec(update(User).where(User.id == user_id).values(last_seen_at=at))
+        s.commit()

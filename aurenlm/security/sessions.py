@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from loguru import logger
-from sqlmodel import delete, select
+from sqlmodel import delete, select, update
 
 from aurenlm import db
 from aurenlm.config import get_settings
@@ -51,6 +51,7 @@ def create(user: User, *, ip: str = '', user_agent: str = '') -> NewSession:
     )
     with db.session() as s:
         s.add(row)
+        s.exec(update(User).where(User.id == user.id).values(last_seen_at=now))
         s.commit()
     return NewSession(token=token, session=row)
 
@@ -71,9 +72,14 @@ def resolve(token: str | None) -> User | None:
             s.commit()
             return None
         user = s.get(User, row.user_id)
+        if user is None or user.disabled_at is not None:  # disabled: signed out everywhere, whatever is left over
+            s.delete(row)
+            s.commit()
+            return None
         if now - row.last_seen >= TOUCH_EVERY:
-            row.last_seen = now
+            row.last_seen = user.last_seen_at = now  # the Admin page's "last seen", at the same throttled pace
             s.add(row)
+            s.add(user)
             s.commit()
         return user
 
@@ -104,6 +110,25 @@ def revoke_all(user: User) -> None:
         s.exec(delete(AuthSession).where(AuthSession.user_id == user.id))
         s.commit()
     _revoked()
+
+
+def revoke_others(user: User, keep_token: str | None) -> int:
+    """Sign out every browser of this person except the one holding `keep_token`; answers how many went."""
+    keep = token_hash(keep_token) if keep_token else ''
+    with db.session() as s:
+        gone = s.exec(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.id != keep))
+        s.commit()
+    _revoked()
+    return gone.rowcount or 0
+
+
+def revoke_session(user: User, session_id: str) -> bool:
+    """Sign out one of this person's browsers by its row id (the token's hash); another person's id does nothing."""
+    with db.session() as s:
+        gone = s.exec(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.id == session_id))
+        s.commit()
+    _revoked()
+    return (gone.rowcount or 0) == 1
 
 
 def active(user: User) -> list[AuthSession]:
@@ -144,7 +169,8 @@ def redeem_ticket(ticket: str | None, browser_id: str) -> User | None:
         s.commit()
         if won.rowcount != 1:
             return None
-        return s.get(User, user_id)
+        user = s.get(User, user_id)
+        return user if user is not None and user.disabled_at is None else None
 
 
 def purge_expired() -> int:

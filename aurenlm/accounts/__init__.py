@@ -1,0 +1,1 @@
+"""Accounts: password reset by mail, password change, devices of sessions, the account's data export and deletion."""
