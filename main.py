@@ -21,7 +21,7 @@ from aurenlm.config import ConfigError, Settings, get_settings
 from aurenlm.log import new_request_id, request_id_var, setup_logging
 from aurenlm.security import sessions
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
-from aurenlm.web import api, auth, downloads, exports, health
+from aurenlm.web import api, auth, downloads, exports, health, oidc
 from aurenlm.web.proxies import TrustedProxyMiddleware
 from aurenlm.web.request_id import RequestIdMiddleware
 
@@ -205,6 +205,7 @@ def build(settings: Settings) -> None:
     install_session_purge()
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(oidc.router)
     app.include_router(downloads.router)
     app.include_router(exports.router)
     api.mount(app)

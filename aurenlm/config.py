@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 60 * 24 * 7
     session_max_hours: int = 24 * 30
 
+    # OpenID Connect sign-in (docs/oidc.md): on when issuer, client id and secret are all set; the issuer is the URL
+    # whose /.well-known/openid-configuration describes the provider
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = 'openid email profile'
+    oidc_button_label: str = 'Sign in with single sign-on'
+
     # mail, for password-reset links; no SMTP_HOST means no mail (the reset page then says to ask an admin)
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -201,6 +209,11 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def oidc_enabled(self) -> bool:
+        secret = self.oidc_client_secret.get_secret_value() if self.oidc_client_secret else ''
+        return bool(self.oidc_issuer and self.oidc_client_id and secret)
 
     @property
     def gemini_enabled(self) -> bool:

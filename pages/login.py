@@ -10,6 +10,7 @@ from aurenlm.config import get_settings
 from aurenlm.models import User
 from aurenlm.security import ratelimit, sessions
 from aurenlm.web import auth
+from aurenlm.web import oidc as oidc_web
 from components import frame
 from pages.guard import current_user, next_target
 
@@ -26,7 +27,7 @@ def finish_sign_in(request: Request, user: User, next_path: str | None) -> None:
 
 
 @ui.page('/login')
-def login_page(request: Request, next: str | None = None) -> None:  # noqa: A002 - the query parameter's name
+def login_page(request: Request, next: str | None = None, oidc: str | None = None) -> None:  # noqa: A002 - query names
     if current_user(redirect=False) is not None:
         ui.navigate.to(next_target(next))
         return
@@ -64,6 +65,13 @@ def login_page(request: Request, next: str | None = None) -> None:  # noqa: A002
         password.on('keydown.enter', attempt)
         error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('login-error')
         ui.button('Sign in', on_click=attempt).props('unelevated').classes('w-full').mark('sign-in')
+        if oidc:  # a single sign-on that came back with a problem: a fixed message for its code, never its text
+            error.text = oidc_web.message(oidc) or ''
+        if settings.oidc_enabled:
+            ui.label('or').classes('text-xs text-slate-500 self-center')
+            sso = ui.button(settings.oidc_button_label).props('outline no-caps').classes('w-full').mark('sign-in-oidc')
+            sso.props['href'] = oidc_web.start_url(next)  # a real link: the provider's page is a full navigation
+            sso.props['aria-label'] = settings.oidc_button_label
         if settings.feature_registration:
             with ui.row().classes('w-full justify-center text-sm gap-1'):
                 ui.label('New here?')
