@@ -65,6 +65,7 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
         password.on('keydown.enter', attempt)
         error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('login-error')
         ui.button('Sign in', on_click=attempt).props('unelevated').classes('w-full').mark('sign-in')
+        ui.link('Forgot password?', '/forgot').classes('text-sm self-center').mark('forgot-password')
         if oidc:  # a single sign-on that came back with a problem: a fixed message for its code, never its text
             error.text = oidc_web.message(oidc) or ''
         if settings.oidc_enabled:
