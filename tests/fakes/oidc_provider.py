@@ -56,9 +56,9 @@ def ensure_installed() -> None:
 class OidcProvider:
     """One provider process on 127.0.0.1. `issuer` lets it claim another name than its address (a mismatch)."""
 
-    def __init__(self, redirect_uris: list[str], *, issuer: str | None = None) -> None:
+    def __init__(self, redirect_uris: list[str], *, issuer: str | None = None, port: int | None = None) -> None:
         ensure_installed()
-        self.port = free_port()
+        self.port = port or free_port()  # chosen beforehand when the app must be told the address first
         self.url = f'http://127.0.0.1:{self.port}'
         self.issuer = issuer or self.url
         self.client_id, self.secret = CLIENT_ID, CLIENT_SECRET
