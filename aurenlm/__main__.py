@@ -1,4 +1,4 @@
-"""Command line: `python -m aurenlm create-user|check-config|migrate|create-token`."""
+"""Command line: `python -m aurenlm create-user|make-admin|check-config|migrate|create-token`."""
 
 from __future__ import annotations
 
@@ -51,7 +51,25 @@ def cmd_create_user(args) -> int:
     except RegistrationError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
+    user = repos.users.promote_if_first(user)  # the first account of an instance runs it, however it was made
     print(f'created user {user.email}{" (admin)" if user.is_admin else ""}')
+    return 0
+
+
+def cmd_make_admin(args) -> int:
+    """For an instance whose admins are all gone or locked out (or one made before there were admins)."""
+    _settings_or_exit()
+    from aurenlm import migrate, repos
+    from aurenlm.repos import admin as admin_rows
+
+    migrate.upgrade()
+    user = repos.users.by_email(args.email)
+    if user is None:
+        print(f'error: no account with the email {args.email}; create it with create-user --admin', file=sys.stderr)
+        return 1
+    admin_rows.update_user(user.id, is_admin=True, disabled_at=None)
+    repos.audit.record(None, 'admin_grant_admin', target_id=user.id, target_email=user.email, via='command line')
+    print(f'{user.email} is an admin now')
     return 0
 
 
@@ -89,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument('--password', help='omit to be asked without echo')
     create_user.add_argument('--admin', action='store_true')
     create_user.set_defaults(func=cmd_create_user)
+    make_admin = sub.add_parser('make-admin', help='make an existing account an admin (and enable it)')
+    make_admin.add_argument('--email', required=True)
+    make_admin.set_defaults(func=cmd_make_admin)
     create_token = sub.add_parser('create-token', help='make a personal access token for the REST API')
     create_token.add_argument('--email', required=True, help='the account the token acts for')
     create_token.add_argument('--name', required=True, help='what the token is for, e.g. "backup script"')

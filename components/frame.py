@@ -55,6 +55,9 @@ def _user_menu(user: User) -> None:
                 ui.item_section('Notebooks')
             with ui.item(on_click=lambda: ui.navigate.to('/settings')):
                 ui.item_section('Settings')
+            if user.is_admin:  # the page itself checks again: this only hides a link nobody else can use
+                with ui.item(on_click=lambda: ui.navigate.to('/admin')).mark('admin-link'):
+                    ui.item_section('Admin')
             ui.separator()
             with ui.item(on_click=lambda: sign_out()).mark('sign-out'):
                 ui.item_section('Sign out')

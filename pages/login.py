@@ -6,6 +6,7 @@ from fastapi import Request
 from nicegui import ui
 
 from aurenlm import repos
+from aurenlm.accounts import admin, registration
 from aurenlm.config import get_settings
 from aurenlm.models import User
 from aurenlm.security import ratelimit, sessions
@@ -49,6 +50,10 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
             if not lock.allowed:
                 error.text += ' ' + lock.wait_message()
             return
+        if user.disabled_at is not None:  # the right password: saying so tells them whom to ask
+            repos.audit.record(user.id, 'login_refused_disabled', ip=ip)
+            error.text = admin.DISABLED_MESSAGE
+            return
         ratelimit.signin_succeeded(email)
         repos.audit.record(user.id, 'login', ip=ip)
         finish_sign_in(request, user, next)
@@ -73,7 +78,7 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
             sso = ui.button(settings.oidc_button_label).props('outline no-caps').classes('w-full').mark('sign-in-oidc')
             sso.props['href'] = oidc_web.start_url(next)  # a real link: the provider's page is a full navigation
             sso.props['aria-label'] = settings.oidc_button_label
-        if settings.feature_registration:
+        if registration.accepts_anyone():
             with ui.row().classes('w-full justify-center text-sm gap-1'):
                 ui.label('New here?')
                 ui.link('Create an account', '/register')

@@ -6,7 +6,8 @@ from fastapi import Request
 from nicegui import ui
 
 from aurenlm import repos
-from aurenlm.config import get_settings
+from aurenlm.accounts import registration
+from aurenlm.config import RegistrationPolicy, get_settings
 from aurenlm.repos.users import RegistrationError
 from aurenlm.security import passwords, ratelimit
 from components import frame
@@ -16,9 +17,10 @@ from pages.login import client_ip, finish_sign_in
 @ui.page('/register')
 def register_page(request: Request) -> None:
     settings = get_settings()
-    if not settings.feature_registration:
+    policy = registration.policy()
+    if policy == RegistrationPolicy.closed and not registration.is_first_account():
         with frame.public('Registration is closed'):
-            ui.label('Ask an administrator for an account.').classes('text-slate-600')
+            ui.label(registration.CLOSED).classes('text-slate-600').mark('registration-policy')
             ui.link('Back to sign in', '/login')
         return
     ip = client_ip(request)
@@ -33,7 +35,7 @@ def register_page(request: Request) -> None:
             error.text = verdict.wait_message()
             return
         try:
-            user = repos.users.create(email.value or '', password.value or '')
+            user = registration.register(email.value or '', password.value or '')
         except RegistrationError as e:
             error.text = str(e)
             return
@@ -41,6 +43,7 @@ def register_page(request: Request) -> None:
         finish_sign_in(request, user, '/')
 
     with frame.public('Create your account'):
+        ui.label(registration.explanation(policy)).classes('text-sm text-slate-600').mark('registration-policy')
         email = ui.input('Email').props('type=email autocomplete=email autofocus outlined aria-label="Email"')
         email.classes('w-full').mark('email')
         password = (

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlmodel import delete, func, select
+from sqlmodel import delete, func, select, update
 
 from aurenlm import db
-from aurenlm.models import ChatMessage, Notebook, NotebookMember, User
+from aurenlm.models import ChatMessage, Job, Notebook, NotebookMember, User
 from aurenlm.repos import audit, members
 from aurenlm.security import sessions
 from aurenlm.sources import service as sources
@@ -116,6 +116,9 @@ def delete_user(actor: User, target: User, *, transfer_to: Mapping[str, str] | N
         asked = select(ChatMessage.id).where(ChatMessage.user_id == target.id)
         s.exec(delete(ChatMessage).where(ChatMessage.reply_to_id.in_(asked)))
         s.exec(delete(ChatMessage).where(ChatMessage.user_id == target.id))
+        # jobs they queued in notebooks that stay (a source they added, still being read) finish for the others;
+        # job.user_id cascades, so without this the job would vanish and the source stay queued for ever
+        s.exec(update(Job).where(Job.user_id == target.id).values(user_id=None))
         s.exec(delete(User).where(User.id == target.id))  # sessions, memberships, tokens, codes: by cascade
         s.commit()
     sessions.revoke_all(target)  # a sign-in that slipped in between is gone with the row; tell open pages again

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from aurenlm.models import ApiToken, User, utcnow
 from aurenlm.repos import tokens as token_rows
+from aurenlm.repos import users
 
 PREFIX = 'aur_'
 SHOWN_PREFIX = len(PREFIX) + 6  # 'aur_Ab3xY_': enough to tell tokens apart in a list, far too little to use
@@ -102,8 +103,13 @@ def authenticate(token: str | None) -> Authenticated:
             'token_expired',
             f'This token expired on {row.expires_at:%Y-%m-%d}. Create a new one on the Settings page.',
         )
+    if user.disabled_at is not None:  # not revoked: the tokens work again if an admin enables the account
+        raise TokenRejected(
+            'account_disabled', 'The account this token acts for is disabled. Ask your administrator to enable it.'
+        )
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         token_rows.touch(row.id, now)
+        users.touch_last_seen(user.id, now)
         row.last_used_at = now
     return Authenticated(user=user, token=row)
 

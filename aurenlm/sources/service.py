@@ -19,6 +19,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 
 from aurenlm import db, events, jobs, repos
+from aurenlm.accounts import quotas
 from aurenlm.config import get_settings
 from aurenlm.ingest import ChunkDraft, Extracted, IngestError, chunk_pages
 from aurenlm.ingest.checks import check_word_limit, check_zip, save_bytes, save_stream
@@ -83,6 +84,9 @@ def _check_room(user: User, notebook_id: str) -> None:
     limit = get_settings().max_sources_per_notebook
     if repos.sources.count_in(notebook_id) >= limit:
         raise SourceError(f'This notebook has reached its limit of {limit} sources. Remove one to add another.')
+    problem = quotas.source_problem(user, notebook_id) or quotas.storage_problem(user, notebook_id)
+    if problem:
+        raise SourceError(problem)
 
 
 def _title_from(filename: str | None, fallback: str) -> str:
@@ -171,6 +175,9 @@ async def _accept(
     existing = repos.sources.by_sha256(notebook_id, sha256)
     if existing is not None:
         raise SourceError(f'This file is already in the notebook as “{existing.title}”.')
+    problem = quotas.storage_problem(user, notebook_id, size)
+    if problem:
+        raise SourceError(problem)
     source_kind = 'note' if kind == 'note' else ('url' if url else detected)
     name = uuid.uuid4().hex
     source = Source(
