@@ -331,6 +331,35 @@ def test_an_id_token_for_another_nonce_audience_or_time_is_refused(sso):
         assert refused.value.code == code, claims
 
 
+@pytest.mark.parametrize(
+    ('claims', 'verified'),
+    [
+        ({'email_verified': True}, True),  # Google, Keycloak: in the ID token
+        ({'email_verified': 'true'}, True),  # a few providers send a string
+        ({'email_verified': False}, False),
+        ({'xms_edov': True}, True),  # Entra ID: the domain owner verified the address
+        ({'email_verified': False, 'xms_edov': True}, False),  # email_verified, when present, decides
+        ({}, False),  # nothing says it was verified
+    ],
+)
+def test_what_counts_as_a_verified_email_in_an_id_token(claims, verified):
+    meta = oidc.ProviderMetadata('https://id.example', 'a', 't', 'j', None, (), ('RS256',), False)
+    token_claims = {'sub': 'bea', 'email': 'Bea@Example.com', **claims}
+    if verified:
+        assert oidc._identity(meta, token_claims, None).email == 'bea@example.com'
+    else:
+        with pytest.raises(oidc.OidcError) as refused:
+            oidc._identity(meta, token_claims, None)
+        assert refused.value.code == oidc.UNVERIFIED
+
+
+def test_an_id_token_without_an_email_says_the_scope_is_missing():
+    meta = oidc.ProviderMetadata('https://id.example', 'a', 't', 'j', None, (), ('RS256',), False)
+    with pytest.raises(oidc.OidcError) as refused:
+        oidc._identity(meta, {'sub': 'bea'}, None)
+    assert refused.value.code == oidc.NO_EMAIL
+
+
 # -- the sign-in page ------------------------------------------------------------------------------------------
 
 

@@ -333,7 +333,8 @@ def _identity(meta: ProviderMetadata, claims: dict, access_token: str | None) ->
     email out (providers may keep scope claims for userinfo when an access token is issued)."""
     subject = str(claims['sub'])
     merged = dict(claims)
-    if ('email' not in claims or 'email_verified' not in claims) and meta.userinfo_endpoint and access_token:
+    unsure = 'email' not in claims or ('email_verified' not in claims and 'xms_edov' not in claims)
+    if unsure and meta.userinfo_endpoint and access_token:
         info = _userinfo(meta, access_token)
         if str(info.get('sub')) != subject:  # Core 5.3.2: userinfo for another subject must not be used
             raise OidcError(TOKEN, 'userinfo is about another subject')
@@ -341,8 +342,7 @@ def _identity(meta: ProviderMetadata, claims: dict, access_token: str | None) ->
     email = merged.get('email')
     if not isinstance(email, str) or '@' not in email:
         raise OidcError(NO_EMAIL, 'no email claim (add "email" to OIDC_SCOPES)')
-    # a few providers send the boolean as a string
-    if merged.get('email_verified') not in (True, 'true'):
+    if not _email_verified(merged):
         raise OidcError(UNVERIFIED, f'email_verified is {merged.get("email_verified")!r}')
     name = merged.get('name')
     return Identity(
@@ -351,6 +351,14 @@ def _identity(meta: ProviderMetadata, claims: dict, access_token: str | None) ->
         email=email.strip().lower(),
         name=name.strip()[:120] if isinstance(name, str) else '',
     )
+
+
+def _email_verified(claims: dict) -> bool:
+    """`email_verified` true (a few providers send it as a string). Entra ID sends no `email_verified`; its optional
+    `xms_edov` claim (the email's domain owner verified it) stands in for it there, and only when it is absent."""
+    if 'email_verified' in claims:
+        return claims['email_verified'] in (True, 'true')
+    return claims.get('xms_edov') in (True, 'true', 1, '1')
 
 
 def _userinfo(meta: ProviderMetadata, access_token: str) -> dict:
