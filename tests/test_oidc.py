@@ -149,7 +149,7 @@ async def test_a_new_person_gets_an_account_when_registration_is_open(user: User
     assert landed.headers['location'] == '/'
     cleo = signed_in_as(client)
     assert cleo.email == 'cleo@example.com' and cleo.display_name == 'cleo'
-    assert repos.users.authenticate('cleo@example.com', '!oidc') is None, 'no password signs in to it'
+    assert cleo.is_admin, 'the first account of an instance runs it, however it was made'
     assert [e.detail['method'] for e in audit('register')] == ['oidc']
 
 
@@ -173,7 +173,9 @@ async def test_an_invited_person_gets_an_account_on_an_invite_only_instance(user
     instance.set_registration_policy('invite-only', by=None)
     client = browser(user)
     await sign_in_through_provider(client, sso, 'erin')
-    assert signed_in_as(client).email == 'erin@example.com'
+    erin = signed_in_as(client)
+    assert erin.email == 'erin@example.com' and not erin.is_admin
+    assert repos.notebooks.get(erin, notebook.id) is not None, 'the invitation became a membership'
 
 
 async def test_a_disabled_account_is_refused(user: User, sso):

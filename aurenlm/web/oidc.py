@@ -4,7 +4,7 @@
 Starlette session (NiceGUI's signed, HttpOnly `session` cookie) and sends the browser to the provider.
 `/auth/oidc/callback` takes the flow back out of the session by its state (so a state works once, and only in the
 browser that started it), lets aurenlm/security/oidc.py redeem the code and check the ID token, finds or links the
-account (aurenlm/repos/oidc_identities.py), and signs in exactly as a password does (`auth.start_session`).
+account (aurenlm/accounts/single_sign_on.py), and signs in exactly as a password does (`auth.start_session`).
 
 Every failure goes back to the sign-in page as `/login?oidc=<code>`, which shows a fixed message for the code; the
 provider's own words go to the log only. Failures and successes are audited.
@@ -22,9 +22,9 @@ from fastapi.responses import RedirectResponse, Response
 from loguru import logger
 
 from aurenlm import repos
+from aurenlm.accounts import single_sign_on
+from aurenlm.accounts.single_sign_on import AccountRefused
 from aurenlm.config import Settings, get_settings
-from aurenlm.repos import oidc_identities
-from aurenlm.repos.oidc_identities import AccountRefused
 from aurenlm.security import oidc
 from aurenlm.security.oidc import OidcError, PendingFlow
 from aurenlm.web import auth
@@ -52,10 +52,10 @@ MESSAGES: dict[str, str] = {
     oidc.NO_EMAIL: 'Your identity provider did not share your email address. '
     'Ask your administrator to add the email scope.',
     oidc.UNVERIFIED: 'Your identity provider has not verified your email address. Verify it there, then sign in again.',
-    oidc_identities.NO_ACCOUNT: 'There is no account for this email here, and new accounts need an invitation. '
+    single_sign_on.NO_ACCOUNT: 'There is no account for this email here, and new accounts need an invitation. '
     'Ask a teammate to invite you, or ask your administrator.',
-    oidc_identities.DISABLED: 'This account is disabled. Ask your administrator to enable it.',
-    oidc_identities.CONFLICT: 'This account is already linked to another account at your identity provider. '
+    single_sign_on.DISABLED: 'This account is disabled. Ask your administrator to enable it.',
+    single_sign_on.CONFLICT: 'This account is already linked to another account at your identity provider. '
     'Sign in with your password, or ask your administrator.',
     OFF: 'Single sign-on is not set up here. Sign in with your email and password.',
 }
@@ -149,7 +149,7 @@ def callback(request: Request) -> Response:
     except OidcError as e:
         return _fail(request, e.code, flow.next_path, detail=e.detail)
     try:
-        result = oidc_identities.sign_in(identity.issuer, identity.subject, identity.email, identity.name)
+        result = single_sign_on.sign_in(identity.issuer, identity.subject, identity.email, identity.name)
     except AccountRefused as e:
         return _fail(request, e.code, flow.next_path, email=identity.email, detail=f'{identity.email}: {e.code}')
     user, ip = result.user, _ip(request)

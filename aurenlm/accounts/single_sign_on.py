@@ -1,0 +1,88 @@
+"""Which AurenLM account an OpenID provider sign-in reaches: linked before, linked now, or made now.
+
+- The first sign-in through a provider links by the email the provider says it verified (the caller checks that).
+- From then on the link is issuer + subject: a person whose email changes at the provider still reaches the same
+  account, and somebody who later gets the old address there does not.
+- One account has at most one link per provider. A second provider account with the same email (the first was
+  deleted and made again, or the address was handed to someone else) is refused rather than let in.
+- Nobody with an account gets one made: without an account, one is made only when the registration policy lets this
+  address register (aurenlm/accounts/registration.py), exactly as the register page would; the first account of an
+  instance becomes its admin and invitations to the address become memberships.
+- A disabled account is refused whichever way it is reached.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from aurenlm.accounts import registration
+from aurenlm.models import User
+from aurenlm.repos import oidc_identities, users
+from aurenlm.repos.users import RegistrationError
+
+# the error codes the sign-in page knows, beside the protocol's in aurenlm/security/oidc.py
+NO_ACCOUNT = 'no_account'  # no account has this email and the registration policy does not let one be made
+DISABLED = 'disabled'  # an admin disabled the account
+CONFLICT = 'conflict'  # the account is already linked to another account at this provider
+CODES = frozenset({NO_ACCOUNT, DISABLED, CONFLICT})
+
+
+class AccountRefused(Exception):
+    """The provider vouched for someone, but they may not sign in here; `code` is one of CODES."""
+
+    def __init__(self, code: str, user: User | None = None) -> None:
+        assert code in CODES, code
+        super().__init__(code)
+        self.code = code
+        self.user = user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    how: str  # 'returning' (a known link), 'linked' (first time, by email) or 'created' (a new account)
+
+
+def _usable(user: User) -> User:
+    if user.disabled_at is not None:
+        raise AccountRefused(DISABLED, user)
+    return user
+
+
+def _create(email: str, name: str) -> User | None:
+    """A new account for this address, or None when one appeared meanwhile (a concurrent first sign-in)."""
+    if registration.refusal(email) is not None:
+        raise AccountRefused(NO_ACCOUNT)
+    # a long random password nobody is told: the account signs in through the provider until its owner sets a
+    # password of their own with "Forgot password?"
+    try:
+        user = users.create(email, secrets.token_urlsafe(32), display_name=name)
+    except RegistrationError:
+        if users.by_email(email) is not None:
+            return None
+        raise AccountRefused(NO_ACCOUNT) from None  # not an address we can make an account for
+    return users.promote_if_first(user)
+
+
+def sign_in(issuer: str, subject: str, email: str, name: str = '') -> SignIn:
+    """The account this provider account signs in to. `email` is the address the provider verified."""
+    email = users.normalise_email(email)
+    for _ in range(3):  # again when a concurrent first sign-in of the same person linked or created first
+        known = oidc_identities.find(issuer, subject)
+        if known is not None:
+            identity, user = known
+            oidc_identities.touch(identity, email)
+            return SignIn(_usable(user), 'returning')
+        user = users.by_email(email)
+        how = 'linked'
+        if user is None:
+            user, how = _create(email, name), 'created'
+            if user is None:
+                continue
+        elif oidc_identities.at_issuer(user, issuer) is not None:
+            raise AccountRefused(CONFLICT, user)
+        _usable(user)
+        if oidc_identities.link(user, issuer, subject, email):
+            return SignIn(user, how)
+    raise AccountRefused(CONFLICT)
