@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import pyotp
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -23,10 +24,10 @@ from aurenlm.config import get_settings
 from aurenlm.models import AuditEvent, Invitation, OidcIdentity, utcnow
 from aurenlm.models import User as Account
 from aurenlm.repos import instance
-from aurenlm.security import oidc, sessions
+from aurenlm.security import oidc, sessions, totp
 from aurenlm.web import auth
 from tests.fakes.oidc_provider import OidcProvider, free_port
-from tests.helpers import changing, person
+from tests.helpers import changing, navigation_done, person
 
 APP = 'http://aurenlm.test'
 CALLBACK = f'{APP}/auth/oidc/callback'
@@ -193,6 +194,38 @@ async def test_next_stays_on_this_site(user: User, sso):
     client = browser(user)
     landed = await sign_in_through_provider(client, sso, 'bea', next_path='//evil.example/')
     assert landed.headers['location'] == '/'
+
+
+async def test_an_account_with_two_factor_sign_in_still_asks_for_its_code_after_the_provider(user: User, sso):
+    bea = person('bea@example.com')
+    enrolment = totp.start(bea)
+    app = pyotp.TOTP(enrolment.secret)
+    totp.confirm(bea, enrolment, app.at(time.time() - 30))
+    client = browser(user)
+    came_back = await sign_in_through_provider(client, sso, 'bea')
+    assert came_back.headers['location'] == '/login?oidc=second_factor&next=%2F'
+    assert signed_in_as(client) is None, 'not in before the code'
+
+    await user.open(came_back.headers['location'])
+    await user.should_see('Two-factor code')
+    await user.should_not_see(marker='sign-in-oidc')
+    user.find(marker='totp-code').type(app.now())
+    user.find(marker='totp-verify').click()
+    await navigation_done()
+    assert signed_in_as(client).id == bea.id
+    await user.should_see('Your notebooks')
+
+
+async def test_the_code_step_after_the_provider_belongs_to_the_browser_that_signed_in(user: User, sso):
+    """Somebody who opens the same sign-in page in another browser gets the sign-in form, not Bea's code step."""
+    bea = person('bea@example.com')
+    enrolment = totp.start(bea)
+    totp.confirm(bea, enrolment, pyotp.TOTP(enrolment.secret).at(time.time() - 30))
+    await sign_in_through_provider(browser(user), sso, 'bea')
+    user.http_client.cookies.clear()
+    await user.open('/login?oidc=second_factor')
+    await user.should_see('That took too long. Start single sign-on again below.')
+    await user.should_see(marker='password')
 
 
 # -- what is refused ---------------------------------------------------------------------------------------------

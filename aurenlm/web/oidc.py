@@ -9,12 +9,14 @@ account (aurenlm/accounts/single_sign_on.py), and signs in exactly as a password
 Every failure goes back to the sign-in page as `/login?oidc=<code>`, which shows a fixed message for the code; the
 provider's own words go to the log only. Failures and successes are audited.
 
-A TOTP code is not asked for after a provider sign-in: whoever runs the provider decides how people authenticate
-there, and multi-factor authentication belongs at the provider (docs/oidc.md).
+An account with two-factor sign-in still needs its TOTP code after the provider: the callback then does not sign in
+but remembers the account for SECOND_FACTOR_TTL_S in this browser's session and sends it to the sign-in page, which
+asks for the code and finishes as after a password (docs/oidc.md says why).
 """
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -25,7 +27,8 @@ from aurenlm import repos
 from aurenlm.accounts import single_sign_on
 from aurenlm.accounts.single_sign_on import AccountRefused
 from aurenlm.config import Settings, get_settings
-from aurenlm.security import oidc
+from aurenlm.models import User
+from aurenlm.security import oidc, totp
 from aurenlm.security.oidc import OidcError, PendingFlow
 from aurenlm.web import auth
 
@@ -36,6 +39,9 @@ CALLBACK_PATH = '/auth/oidc/callback'
 FLOWS_KEY = 'oidc_flows'
 MAX_FLOWS = 3  # sign-ins started in other tabs of the same browser stay valid, a few of them
 OFF = 'off'
+SECOND_FACTOR = 'second_factor'  # not an error: the provider said yes, and the account's TOTP code comes next
+SECOND_FACTOR_KEY = 'oidc_second_factor'
+SECOND_FACTOR_TTL_S = 300
 
 # what the sign-in page says for each code: what happened and what to do next (never the provider's text)
 MESSAGES: dict[str, str] = {
@@ -58,6 +64,7 @@ MESSAGES: dict[str, str] = {
     single_sign_on.CONFLICT: 'This account is already linked to another account at your identity provider. '
     'Sign in with your password, or ask your administrator.',
     OFF: 'Single sign-on is not set up here. Sign in with your email and password.',
+    SECOND_FACTOR: 'That took too long. Start single sign-on again below.',
 }
 GENERIC = 'Single sign-on did not work. Start it again below, or sign in with your password.'
 
@@ -157,5 +164,22 @@ def callback(request: Request) -> Response:
         repos.audit.record(user.id, 'register', ip=ip, method='oidc', issuer=identity.issuer[:500])
     elif result.how == 'linked':
         repos.audit.record(user.id, 'oidc_linked', ip=ip, issuer=identity.issuer[:500])
+    if totp.enabled(user.id):  # the provider vouched for the person; the account also wants its own code
+        request.session[SECOND_FACTOR_KEY] = {'user_id': user.id, 'at': time.time()}
+        return _redirect(f'/login?{urlencode({"oidc": SECOND_FACTOR, "next": flow.next_path})}')
     repos.audit.record(user.id, 'login', ip=ip, method='oidc')
     return auth.start_session(request, user, flow.next_path)
+
+
+def awaiting_second_factor(request: Request) -> User | None:
+    """The account whose provider sign-in in this browser waits for its TOTP code (the sign-in page asks for it),
+    if it is recent and the account may still sign in. /auth/complete clears it with the rest of the session."""
+    pending = request.session.get(SECOND_FACTOR_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get('at'), int | float):
+        return None
+    if time.time() - pending['at'] > SECOND_FACTOR_TTL_S:
+        return None
+    user = repos.users.get(str(pending.get('user_id', '')))
+    if user is None or user.disabled_at is not None or not totp.enabled(user.id):
+        return None
+    return user
