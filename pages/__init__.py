@@ -1,3 +1,3 @@
 """One module per route. Importing this package registers every page."""
 
-from pages import admin, forgot, home, login, notebook, register, reset, settings  # noqa: F401
+from pages import account_deleted, admin, forgot, home, login, notebook, register, reset, settings, two_factor  # noqa: F401

@@ -9,10 +9,12 @@ from fastapi import Request
 from nicegui import Client, ui
 
 from aurenlm.models import User
-from aurenlm.security import sessions
+from aurenlm.security import sessions, totp
 from aurenlm.web import auth
 
 RECHECK_EVERY_S = 1.0
+# where an account goes while the instance requires two-factor sign-in and it has none (pages/two_factor.py)
+ENROL_PATH = '/two-factor'
 
 
 def page_request() -> Request:
@@ -24,12 +26,19 @@ def session_token() -> str | None:
     return auth.session_token(page_request())
 
 
-def current_user(*, redirect: bool = True) -> User | None:
+def current_user(*, redirect: bool = True, enrolling: bool = False) -> User | None:
     """The signed-in user, resolved on every call so a revoked session stops working at once, in event handlers
-    too; otherwise send the browser to the sign-in page and answer None."""
+    too; otherwise send the browser to the sign-in page and answer None.
+
+    While the instance requires two-factor sign-in, an account without it is the user of the set-up page only
+    (`enrolling=True`): every other page answers None and sends it there."""
     user = sessions.resolve(session_token())
     if user is not None:
         ui.context.client.auren_signed_in = True  # type: ignore[attr-defined] - see lost_session
+        if not enrolling and totp.must_enrol(user):
+            if redirect:
+                ui.navigate.to(ENROL_PATH)
+            return None
     elif redirect:
         ui.navigate.to('/login')
     return user

@@ -9,11 +9,11 @@ from aurenlm import repos
 from aurenlm.accounts import admin, registration
 from aurenlm.config import get_settings
 from aurenlm.models import User
-from aurenlm.security import ratelimit, sessions
+from aurenlm.security import ratelimit, sessions, totp
 from aurenlm.web import auth
 from aurenlm.web import oidc as oidc_web
-from components import frame
-from pages.guard import current_user, next_target
+from components import frame, two_factor
+from pages.guard import current_user, login_url, next_target
 
 
 def client_ip(request: Request) -> str:
@@ -21,8 +21,14 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ''
 
 
-def finish_sign_in(request: Request, user: User, next_path: str | None) -> None:
-    """Hand over to an HTTP request, which alone can set the cookie (aurenlm/web/auth.py)."""
+def finish_sign_in(request: Request, user: User, next_path: str | None, *, second_factor: bool = False) -> None:
+    """Hand over to an HTTP request, which alone can set the cookie (aurenlm/web/auth.py).
+
+    An account with two-factor sign-in gets a ticket only once its code was checked (`second_factor=True`, from
+    the sign-in page); any other way of getting here is sent to the sign-in page, which asks for the code."""
+    if not second_factor and totp.enabled(user.id):
+        ui.navigate.to(login_url(next_target(next_path)))
+        return
     ticket = sessions.issue_ticket(user, request.session.get('id', ''))
     ui.navigate.to(auth.complete_url(ticket, next_path))
 
@@ -55,8 +61,16 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
             error.text = admin.DISABLED_MESSAGE
             return
         ratelimit.signin_succeeded(email)
+        if totp.enabled(user.id):  # no ticket yet: this page alone holds the account until the code is right
+            password.value = ''
+            second_step.ask(user)
+            return
         repos.audit.record(user.id, 'login', ip=ip)
         finish_sign_in(request, user, next)
+
+    def second_factor_passed(user: User, how: str) -> None:
+        repos.audit.record(user.id, 'login', ip=ip, second_factor=how)
+        finish_sign_in(request, user, next, second_factor=True)
 
     with frame.public('Sign in'):
         email_input = ui.input('Email').props('type=email autocomplete=email autofocus outlined aria-label="Email"')
@@ -70,15 +84,20 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
         password.on('keydown.enter', attempt)
         error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('login-error')
         ui.button('Sign in', on_click=attempt).props('unelevated').classes('w-full').mark('sign-in')
-        ui.link('Forgot password?', '/forgot').classes('text-sm self-center').mark('forgot-password')
-        if oidc:  # a single sign-on that came back with a problem: a fixed message for its code, never its text
+        second_step = two_factor.CodePrompt(ip, second_factor_passed)  # hidden until a right password
+        # signed in at the identity provider, and this account asks for its TOTP code too (asked at the end below)
+        waiting = oidc_web.awaiting_second_factor(request) if oidc == oidc_web.SECOND_FACTOR else None
+        if oidc and waiting is None:  # single sign-on came back with a problem: a fixed message for its code
             error.text = oidc_web.message(oidc) or ''
         if settings.oidc_enabled:
             ui.label('or').classes('text-xs text-slate-500 self-center')
             sso = ui.button(settings.oidc_button_label).props('outline no-caps').classes('w-full').mark('sign-in-oidc')
             sso.props['href'] = oidc_web.start_url(next)  # a real link: the provider's page is a full navigation
             sso.props['aria-label'] = settings.oidc_button_label
+        ui.link('Forgot password?', '/forgot').classes('text-sm self-center').mark('forgot-password')
         if registration.accepts_anyone():
             with ui.row().classes('w-full justify-center text-sm gap-1'):
                 ui.label('New here?')
                 ui.link('Create an account', '/register')
+        if waiting is not None:  # after every element of the card, so that the code step hides them all
+            second_step.ask(waiting)

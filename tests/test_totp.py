@@ -197,15 +197,6 @@ def test_a_changed_secret_key_leaves_the_recovery_codes_working(ann: User, setti
     assert totp.check(ann.id, codes[0]).ok
 
 
-def test_an_admin_can_reset_someones_two_factor(ann: User) -> None:
-    admin = person('admin@example.com')
-    enrol(ann)
-    assert totp.reset_by_admin(admin, ann.id)
-    assert not totp.enabled(ann.id)
-    assert not totp.reset_by_admin(admin, ann.id), 'nothing to reset the second time'
-    assert 'totp_reset' in actions(ann)
-
-
 def test_when_the_instance_requires_it_only_enrolled_accounts_may_go_on(ann: User) -> None:
     admin = person('admin@example.com')
     assert not instance.require_2fa() and not totp.must_enrol(ann)

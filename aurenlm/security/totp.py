@@ -319,6 +319,7 @@ def regenerate_recovery_codes(user: User, code: str, *, ip: str = '') -> list[st
 
 
 def _clear(user_id: str) -> bool:
+    # (an admin's reset for someone else is aurenlm/accounts/admin.reset_two_factor)
     with db.session() as s:
         won = s.exec(
             update(User)
@@ -339,15 +340,6 @@ def disable(user: User, code_or_password: str, *, ip: str = '') -> None:
         raise TwoFactorError(verdict.message)
     if _clear(user.id):
         audit.record(user.id, 'totp_disabled', ip=ip)
-
-
-def reset_by_admin(admin: User, user_id: str, *, ip: str = '') -> bool:
-    """An admin turns someone's 2FA off (a lost phone and lost recovery codes); True when it was on. The caller checks
-    that `admin` is an admin."""
-    if not _clear(user_id):
-        return False
-    audit.record(admin.id, 'totp_reset', ip=ip, target_id=user_id)
-    return True
 
 
 def must_enrol(user: User) -> bool:
