@@ -26,6 +26,8 @@ _SECRET_PATTERNS = [
     re.compile(r'()(AIza[0-9A-Za-z_-]{20,})'),
     # sign-in tickets in a URL (uvicorn's access log prints the path) and session cookies in a header dump
     re.compile(r'(?i)((?:ticket|session)=)([^\s&;"\']+)'),
+    # an OpenID provider's authorization code in the callback's URL (single-use and PKCE-bound, still kept out)
+    re.compile(r'(?i)([?&]code=)([^\s&;"\']+)'),
     re.compile(r'()(aur_[A-Za-z0-9_-]{20,})'),
 ]
 _known_secrets: set[str] = set()
@@ -101,6 +103,7 @@ class InterceptHandler(logging.Handler):
 def setup_logging(settings: Settings) -> None:
     register_secret(settings.secret_key.get_secret_value() if settings.secret_key else None)
     register_secret(settings.gemini_api_key.get_secret_value() if settings.gemini_api_key else None)
+    register_secret(settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None)
     logger.remove()
     logger.configure(patcher=_patch)
     if settings.json_logs:

@@ -6,6 +6,8 @@ the person's steps at the provider (log in, consent) are made by `OidcProvider.s
 
 from __future__ import annotations
 
+import io
+import logging
 import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -15,12 +17,14 @@ import pyotp
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from loguru import logger
 from nicegui import core
 from nicegui.testing import User
 from sqlmodel import select
 
 from aurenlm import db, repos
-from aurenlm.config import get_settings
+from aurenlm.config import Settings, get_settings
+from aurenlm.log import setup_logging
 from aurenlm.models import AuditEvent, Invitation, OidcIdentity, utcnow
 from aurenlm.models import User as Account
 from aurenlm.repos import instance
@@ -393,6 +397,20 @@ def test_an_id_token_without_an_email_says_the_scope_is_missing():
     with pytest.raises(oidc.OidcError) as refused:
         oidc._identity(meta, {'sub': 'bea'}, None)
     assert refused.value.code == oidc.NO_EMAIL
+
+
+def test_the_authorization_code_and_the_client_secret_stay_out_of_the_log(tmp_path):
+    secret = 'kc-client-secret-' + 'Z' * 24
+    setup_logging(Settings(data_dir=tmp_path, secret_key='s' * 40, oidc_client_secret=secret, _env_file=None))
+    buffer = io.StringIO()
+    logger.add(buffer, format='{message}', level='DEBUG')
+    code = 'fGh3-kL9_mN2pQ5rS8tV1wX4yZ7aB0cD.e1'
+    path = f'/auth/oidc/callback?code={code}&state=abc&iss=https%3A%2F%2Fid.example'
+    logging.getLogger('uvicorn.access').info('%s - "%s %s HTTP/%s" %d', '127.0.0.1:5000', 'GET', path, '1.1', 303)
+    logger.warning('the token endpoint refused client aurenlm with {}', secret)
+    out = buffer.getvalue()
+    assert code not in out and 'callback?code=***&state=abc' in out
+    assert secret not in out
 
 
 # -- the sign-in page ------------------------------------------------------------------------------------------
