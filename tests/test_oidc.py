@@ -193,11 +193,13 @@ async def test_a_disabled_account_is_refused(user: User, sso):
     assert audit('login_failed')[-1].target_id == bea.id
 
 
-async def test_next_stays_on_this_site(user: User, sso):
+async def test_next_stays_on_this_site_and_fits_in_a_cookie(user: User, sso):
     person('bea@example.com')
     client = browser(user)
     landed = await sign_in_through_provider(client, sso, 'bea', next_path='//evil.example/')
     assert landed.headers['location'] == '/'
+    landed = await sign_in_through_provider(client, sso, 'bea', next_path='/notebook/' + 'x' * 5000)
+    assert landed.headers['location'] == '/', 'a flow that does not fit in the session cookie would be lost'
 
 
 async def test_an_account_with_two_factor_sign_in_still_asks_for_its_code_after_the_provider(user: User, sso):

@@ -38,6 +38,7 @@ START_PATH = '/auth/oidc/start'
 CALLBACK_PATH = '/auth/oidc/callback'
 FLOWS_KEY = 'oidc_flows'
 MAX_FLOWS = 3  # sign-ins started in other tabs of the same browser stay valid, a few of them
+MAX_NEXT = 400
 OFF = 'off'
 SECOND_FACTOR = 'second_factor'  # not an error: the provider said yes, and the account's TOTP code comes next
 SECOND_FACTOR_KEY = 'oidc_second_factor'
@@ -122,7 +123,8 @@ def _pending(request: Request) -> dict[str, dict]:
 @router.get(START_PATH)
 def start(request: Request, next: str = '/') -> Response:  # noqa: A002 - the query parameter's name
     settings = get_settings()
-    target = auth.safe_next(next)
+    # the flow rides in a cookie (4 KB at most): a page address longer than any of ours only goes home
+    target = auth.safe_next(next) if len(next) <= MAX_NEXT else '/'
     if not settings.oidc_enabled:
         return _redirect(f'/login?{urlencode({"oidc": OFF})}')
     try:
