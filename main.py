@@ -68,9 +68,13 @@ def install_middleware(settings: Settings) -> None:
 
 
 def refuse_events_after_sign_out() -> None:
-    """Socket events from a page whose session is gone go nowhere, and the page is sent to sign in."""
+    """Socket events from a page whose session is gone go nowhere, and the page is sent to sign in. On a notebook
+    page, events from a person who is no longer a member (or whose role changed) go nowhere either: the page says why
+    (components/access_watch.py)."""
     from nicegui import Client
 
+    from aurenlm.sharing import access
+    from components import access_watch
     from pages import guard
 
     handlers = core.sio.handlers.get('/', {})
@@ -83,6 +87,11 @@ def refuse_events_after_sign_out() -> None:
             with client:
                 ui.navigate.to('/login')
             return None
+        if client is not None and not access_watch.allows_event(client):
+            return None
+        if client is not None:
+            with contextlib.suppress(RuntimeError):  # a client without a request has no address to record
+                access.client_ip.set(client.ip)  # for the audit of a refused action
         return original(sid, msg)
 
     handlers['event'] = event
@@ -136,6 +145,13 @@ def install_error_pages() -> None:
 
     @app.on_exception
     def handler_failed(exception: Exception) -> None:
+        from aurenlm.sharing.access import Forbidden
+
+        if isinstance(exception, Forbidden):  # a role that does not allow it: say what the role allows, no traceback
+            logger.info(f'refused: {exception}')
+            with contextlib.suppress(RuntimeError):
+                ui.notify(str(exception), type='warning', multi_line=True)
+            return
         request_id = request_id_var.get()
         logger.opt(exception=exception).error('event handler failed')
         # without a client in context (a background task) the log line is all there is

@@ -83,6 +83,8 @@ class NotebookMember(SQLModel, table=True):
     role: str = Field(default='owner', max_length=16)  # owner | editor | viewer
     # sources this member switched off; new sources start selected
     deselected_source_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # when they joined (None for rows older than sharing: the notebook's creation counts); members list in this order
+    created_at: datetime | None = Field(default_factory=utcnow)
 
 
 class Source(SQLModel, table=True):

@@ -12,6 +12,7 @@ from aurenlm.chat import service as chat
 from aurenlm.chat import versions as chat_versions
 from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage
+from aurenlm.sharing.roles import Capability
 from components import dialogs, frame
 from components.history_dialog import VersionStepper, edit_question
 from components.markdown_view import CiteInfo, MarkdownView
@@ -49,9 +50,11 @@ class AnswerBubble:
                 ui.button(icon='refresh', on_click=self.regenerate).props(
                     'flat round dense size=sm aria-label="Regenerate answer"'
                 ).tooltip('Regenerate').mark('regenerate')
-                ui.button(icon='note_add', on_click=self.save_as_note).props(
+                save = ui.button(icon='note_add', on_click=self.save_as_note).props(
                     'flat round dense size=sm aria-label="Save as note"'
-                ).tooltip('Save as note').mark('save-as-note')
+                )
+                save.tooltip('Save as note').mark('save-as-note')
+                save.visible = pane.state.can(Capability.WRITE_NOTES)
                 self.versions = ui.row().classes('items-center gap-0')
         self.show_status()
         self.show_versions()
@@ -112,7 +115,10 @@ class ChatPane:
         state.ask = self.ask
         with ui.column().classes('w-full h-full gap-0 no-wrap'):
             with ui.row().classes('w-full items-center justify-between px-4 py-2 border-b auren-chat-bar'):
-                ui.label('Chat').classes('auren-pane-title')
+                with ui.row().classes('items-center gap-2'):
+                    ui.label('Chat').classes('auren-pane-title')
+                    if state.shared:  # each member's chat is private, as in NotebookLM
+                        ui.label('Only you see this chat').classes('text-xs text-slate-500').mark('private-chat')
                 ui.button('Clear chat', icon='delete_sweep', on_click=self.clear).props(
                     'flat dense size=sm no-caps aria-label="Clear chat"'
                 ).mark('clear-chat')
@@ -354,7 +360,7 @@ class ChatPane:
         self.scroll.scroll_to(percent=1.0)
 
     async def clear(self) -> None:
-        if not await dialogs.confirm('Clear chat?', 'Every message in this notebook’s chat will be deleted.'):
+        if not await dialogs.confirm('Clear chat?', 'Every message of your chat in this notebook will be deleted.'):
             return
         if self.task is not None and not self.task.done():
             self.task.cancel()

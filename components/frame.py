@@ -101,7 +101,10 @@ def shell(user: User, title: str) -> Iterator[None]:
 class Workspace:
     """The notebook page: Sources | Chat | Studio, with the side panes as drawers on narrow screens."""
 
-    def __init__(self, user: User, title: str, on_rename: Callable[[str], str | None], engine_label: str) -> None:
+    def __init__(
+        self, user: User, title: str, on_rename: Callable[[str], str | None] | None, engine_label: str
+    ) -> None:
+        """`on_rename` None: the title is shown read-only (only the owner renames a notebook)."""
         _theme()
         ui.page_title(f'{title} · {APP_NAME}')
         with ui.header().classes('items-center gap-2 px-2 py-1 bg-primary no-wrap'):
@@ -119,9 +122,13 @@ class Workspace:
             )
             self._saved_title = title
             self._on_rename = on_rename
-            self.title.on('blur', self._save_title)
-            self.title.on('keydown.enter', self._save_title)
+            if on_rename is None:
+                self.title.props('readonly')
+            else:
+                self.title.on('blur', self._save_title)
+                self.title.on('keydown.enter', self._save_title)
             ui.label(engine_label).classes('text-xs text-white/80 gt-sm max-w-xs truncate').mark('engine')
+            self.actions = ui.row().classes('items-center gap-1 no-wrap')  # the page's own buttons (Share)
             _dark_toggle(user)
             _user_menu(user)
             ui.button(icon='auto_awesome', on_click=lambda: self.right.toggle()).props(
@@ -131,7 +138,25 @@ class Workspace:
         self.right = ui.right_drawer(bordered=True).props('width=380 breakpoint=1024').classes('p-0 auren-pane')
         self.center = ui.column().classes('w-full h-[calc(100vh-56px)] p-0 gap-0 auren-chat-area')
 
+    def close(self, headline: str, hint: str) -> None:
+        """The person lost access while the page was open: close the panes and say so (docs/sharing.md)."""
+        for pane in (self.left, self.right):
+            pane.clear()
+            pane.hide()
+        self.actions.clear()
+        self.title.props('readonly')
+        self._on_rename = None
+        self.center.clear()
+        with self.center:
+            with ui.column().classes('w-full h-full items-center justify-center gap-3 p-6').mark('no-access'):
+                ui.icon('lock', size='48px').classes('text-slate-400')
+                ui.label(headline).classes('text-2xl font-semibold').props('role=alert')
+                ui.label(hint).classes('text-slate-500 text-center')
+                ui.link('Back to your notebooks', '/').classes('text-primary').mark('back-home')
+
     def _save_title(self) -> None:
+        if self._on_rename is None:
+            return
         new_title = (self.title.value or '').strip()
         if new_title == self._saved_title:
             return

@@ -1,4 +1,5 @@
-"""The home page's grid of notebooks: create, open, rename, delete."""
+"""The home page's grid of notebooks, the person's own and those shared with them (with the owner's name and their
+role): create, open, rename and delete one's own, leave a shared one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from nicegui import ui
 from aurenlm import repos
 from aurenlm.models import User
 from aurenlm.repos.notebooks import NotebookError, NotebookSummary
+from aurenlm.sharing import roles
+from aurenlm.sharing import service as sharing
 from components import dialogs, frame
 from components.timefmt import relative
 
@@ -55,13 +58,22 @@ class NotebookList:
                 ):
                     actions.props['aria-label'] = f'Actions for {notebook.title}'
                     with ui.menu().props('auto-close'):
-                        with ui.item(on_click=lambda nb=notebook: self.rename(nb)).mark('rename-notebook'):
-                            ui.item_section('Rename')
-                        with ui.item(on_click=lambda nb=notebook: self.delete(nb)).mark('delete-notebook'):
-                            ui.item_section('Delete').classes('text-negative')
+                        if notebook.role == roles.OWNER:
+                            with ui.item(on_click=lambda nb=notebook: self.rename(nb)).mark('rename-notebook'):
+                                ui.item_section('Rename')
+                            with ui.item(on_click=lambda nb=notebook: self.delete(nb)).mark('delete-notebook'):
+                                ui.item_section('Delete').classes('text-negative')
+                        else:
+                            with ui.item(on_click=lambda nb=notebook: self.leave(nb)).mark('leave-notebook'):
+                                ui.item_section('Leave notebook').classes('text-negative')
             ui.label(notebook.title).classes('text-lg font-medium break-words w-full').mark('notebook-title')
             sources = f'{notebook.source_count} source' + ('' if notebook.source_count == 1 else 's')
             ui.label(f'{sources} · edited {relative(notebook.updated_at)}').classes('text-sm text-slate-500')
+            if notebook.role != roles.OWNER:
+                with ui.row().classes('items-center gap-1 text-sm text-slate-500 no-wrap w-full').mark('shared-by'):
+                    ui.icon('group', size='18px')
+                    ui.label(f'Shared by {notebook.owner_name}').classes('truncate')
+                    ui.badge(roles.label(notebook.role)).props('outline').mark('notebook-role')
 
     async def create(self) -> None:
         title = await dialogs.ask_text('New notebook', label='Title', value='Untitled notebook', action='Create')
@@ -79,9 +91,9 @@ class NotebookList:
         if title is None:
             return
         try:
-            renamed = repos.notebooks.rename(self.user, notebook.id, title)
-        except NotebookError as e:
-            ui.notify(str(e), type='warning')
+            renamed = sharing.rename_notebook(self.user, notebook.id, title)
+        except (NotebookError, sharing.SharingError) as e:
+            ui.notify(str(e), type='warning', multi_line=True)
             return
         if renamed is None:
             ui.notify('You cannot rename this notebook.', type='warning')
@@ -95,8 +107,26 @@ class NotebookList:
         )
         if not ok:
             return
-        if not repos.notebooks.delete(self.user, notebook.id):
-            ui.notify('Only the owner can delete this notebook.', type='warning')
+        try:
+            deleted = sharing.delete_notebook(self.user, notebook.id)
+        except sharing.SharingError as e:
+            ui.notify(str(e), type='warning', multi_line=True)
             return
-        ui.notify('Notebook deleted', type='positive')
+        ui.notify('Notebook deleted' if deleted else 'That notebook was already gone', type='positive')
+        self.refresh()
+
+    async def leave(self, notebook: NotebookSummary) -> None:
+        ok = await dialogs.confirm(
+            'Leave notebook?',
+            f'You lose access to “{notebook.title}”, shared by {notebook.owner_name}, and your chat in it is deleted.',
+            action='Leave',
+        )
+        if not ok:
+            return
+        try:
+            sharing.leave(self.user, notebook.id)
+        except sharing.SharingError as e:
+            ui.notify(str(e), type='warning', multi_line=True)
+            return
+        ui.notify('You left the notebook', type='positive')
         self.refresh()

@@ -9,9 +9,9 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import events, repos
 from aurenlm.models import Note
 from aurenlm.notes import service as notes
+from aurenlm.sharing.roles import Capability
 from components import frame, timefmt
 from components.history_dialog import HistoryDialog
 from components.markdown_view import CiteInfo, MarkdownView
@@ -277,7 +277,7 @@ class NotesPane:
 
     def __init__(self, state: NotebookState) -> None:
         self.state = state
-        self.writable = repos.notebooks.can_write(state.user, state.notebook.id)
+        self.writable = state.can(Capability.WRITE_NOTES)
         self.editor: NoteEditor | None = None
         self.oldest: tuple | None = None
         self.deleted: notes.DeletedNote | None = None
@@ -298,8 +298,7 @@ class NotesPane:
                     self.more = frame.more_button('Load more', 'expand_more', self.load_more, 'notes-more')
             self.editor_view = ui.column().classes('w-full h-full gap-0 no-wrap')
             self.editor_view.visible = False
-        unsubscribe = events.subscribe(events.notebook_topic(state.notebook.id), self._on_event)
-        ui.context.client.on_delete(unsubscribe)
+        state.listen(self._on_event)
         ui.context.client.on_disconnect(self._flush)
         self.refresh()
 

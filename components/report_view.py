@@ -9,6 +9,7 @@ from nicegui import ui
 
 from aurenlm import repos
 from aurenlm.models import Artifact
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio import Report, artifacts
 from components.markdown_view import CiteInfo, MarkdownView
 from components.mindmap import file_stem
@@ -75,6 +76,8 @@ class ReportView:
                     ('Save as note', 'note_add', self.save_as_note, 'report-save-note'),
                     ('Download Markdown', 'download', self.download, 'report-download'),
                 ):
+                    if marker == 'report-save-note' and not state.can(Capability.WRITE_NOTES):
+                        continue  # a viewer reads reports; writing notes is an editor's
                     ui.button(text, icon=icon, on_click=action).props('flat dense no-caps size=sm').mark(marker)
             MarkdownView(self.report.markdown, cites, on_cite=self.cited)
             if self.report.citations:

@@ -6,8 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import events, repos
+from aurenlm import repos
 from aurenlm.models import Source
+from aurenlm.sharing.roles import Capability
 from aurenlm.sources import service as sources
 from components import dialogs, frame
 from components.add_sources import AddSourcesDialog
@@ -63,16 +64,19 @@ class SourceRow:
                     .props('flat dense size=sm color=primary')
                     .mark('source-retry')
                 )
+            editor = state.can(Capability.EDIT_SOURCES)  # a viewer opens and downloads; the rest is not offered
             with ui.button(icon='more_vert').props('flat round dense size=sm') as self.actions:
                 with ui.menu().props('auto-close'):
                     with ui.item(on_click=self._open):
                         ui.item_section('Open')
-                    with ui.item(on_click=self._rename).mark('rename-source'):
-                        ui.item_section('Rename')
+                    if editor:
+                        with ui.item(on_click=self._rename).mark('rename-source'):
+                            ui.item_section('Rename')
                     with ui.item(on_click=self._download).mark('download-source'):
                         ui.item_section('Download original')
-                    with ui.item(on_click=self._delete).mark('delete-source'):
-                        ui.item_section('Delete').classes('text-negative')
+                    if editor:
+                        with ui.item(on_click=self._delete).mark('delete-source'):
+                            ui.item_section('Delete').classes('text-negative')
         self.show(source)
 
     def show(self, source: Source) -> None:
@@ -94,7 +98,7 @@ class SourceRow:
         self.progress.visible = busy
         self.error.text = source.error or ''
         self.error.visible = source.status == 'failed'
-        self.retry.visible = source.status == 'failed'
+        self.retry.visible = source.status == 'failed' and self.pane.state.can(Capability.EDIT_SOURCES)
 
     def update(self, event: dict[str, Any]) -> None:
         for name in ('status', 'stage', 'progress', 'error'):
@@ -126,7 +130,7 @@ class SourceRow:
         if title is None:
             return
         try:
-            renamed = repos.sources.rename(self.pane.state.user, self.source.id, title)
+            renamed = sources.rename(self.pane.state.user, self.source.id, title)
         except ValueError as e:
             ui.notify(str(e), type='warning')
             return
@@ -146,12 +150,14 @@ class SourcesPane:
     def __init__(self, state: NotebookState) -> None:
         self.state = state
         self.rows: dict[str, SourceRow] = {}
-        self.add_dialog = AddSourcesDialog(state, on_added=self.refresh)
+        editor = state.can(Capability.EDIT_SOURCES)
+        self.add_dialog = AddSourcesDialog(state, on_added=self.refresh) if editor else None
         with ui.row().classes('w-full items-center justify-between px-4 pt-3 pb-1'):
             ui.label('Sources').classes('auren-pane-title')
-            ui.button('Add', icon='add', on_click=self.add_dialog.open).props(
-                'unelevated dense size=sm aria-label="Add sources"'
-            ).mark('add-sources')
+            if self.add_dialog is not None:
+                ui.button('Add', icon='add', on_click=self.add_dialog.open).props(
+                    'unelevated dense size=sm aria-label="Add sources"'
+                ).mark('add-sources')
         self.select_all = (
             ui.checkbox('Select all', on_change=self._select_all)
             .props('dense aria-label="Select all sources"')
@@ -160,8 +166,7 @@ class SourcesPane:
         )
         self.list = ui.column().classes('w-full gap-0 overflow-y-auto flex-grow')
         self.refresh()
-        unsubscribe = events.subscribe(events.notebook_topic(state.notebook.id), self._on_event)
-        ui.context.client.on_delete(unsubscribe)
+        state.listen(self._on_event)
 
     def refresh(self) -> None:
         listed = repos.sources.list_for(self.state.user, self.state.notebook.id)
@@ -170,10 +175,12 @@ class SourcesPane:
         self.rows.clear()
         self.list.clear()
         with self.list:
-            if not listed:
+            if not listed and self.add_dialog is not None:
                 frame.empty_state(
                     'upload_file', 'No sources yet', 'Add PDFs, Word files, web pages, Markdown or pasted text.'
                 )
+            elif not listed:
+                frame.empty_state('upload_file', 'No sources yet', 'An editor of this notebook adds them.')
             for source in listed:
                 self.rows[source.id] = SourceRow(self, source)
         self.select_all.visible = bool(listed)

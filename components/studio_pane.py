@@ -7,10 +7,10 @@ from typing import Any
 
 from nicegui import ui
 
-from aurenlm import events
 from aurenlm.config import get_settings
 from aurenlm.models import Artifact
 from aurenlm.repos.artifacts import Lineage
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio import artifacts
 from components import dialogs, frame, timefmt
 from components.flashcards_view import FlashcardsView
@@ -42,6 +42,7 @@ class ArtifactCard:
         artifact = lineage.latest
         self.artifact = artifact
         label = artifacts.KIND_LABELS[artifact.kind]
+        maker = pane.state.can(Capability.GENERATE)  # a viewer opens what is made; making and deleting are not offered
         with (
             ui.card()
             .classes('w-full gap-1 p-3 auren-artifact-card')
@@ -61,8 +62,8 @@ class ArtifactCard:
                     ui.label(meta).classes('text-xs text-slate-500').mark('artifact-meta')
                     if artifact.status == 'done' and artifacts.is_offline(artifact):
                         ui.label(artifacts.OFFLINE_LABEL).classes('text-xs text-amber-700').mark('offline-label')
-                if artifact.status == 'done':
-                    self._menu()
+                if artifact.status == 'done' and (maker or len(lineage.versions) > 1):
+                    self._menu(maker)
             self.status = ui.label(STATUS_LABELS.get(artifact.status, '')).classes('text-xs text-slate-500')
             self.status.props('role=status aria-live=polite').mark('artifact-status')
             self.status.visible = artifact.status != 'done'
@@ -72,7 +73,7 @@ class ArtifactCard:
             if artifact.status == 'failed' and artifact.error:
                 ui.label(artifact.error).classes('text-xs text-negative break-words w-full').mark('artifact-error')
             with ui.row().classes('w-full justify-end gap-1'):
-                if artifact.status in artifacts.RUNNING:
+                if artifact.status in artifacts.RUNNING and maker:
                     cancel = ui.button('Cancel', icon='stop', on_click=self._cancel)
                     cancel.props('flat dense size=sm color=negative').mark('artifact-cancel')
                     cancel.props['aria-label'] = f'Cancel {label}'
@@ -80,7 +81,7 @@ class ArtifactCard:
                     opener = ui.button('Open', icon='open_in_full', on_click=lambda: pane.open(artifact))
                     opener.props('unelevated dense size=sm').mark('artifact-open')
                     opener.props['aria-label'] = f'Open {artifact.title}'
-                else:
+                elif maker:
                     ui.button('Retry', icon='refresh', on_click=self._regenerate).props(
                         'flat dense size=sm color=primary'
                     ).mark('artifact-retry')
@@ -88,19 +89,21 @@ class ArtifactCard:
                         'flat dense size=sm color=negative'
                     ).mark('artifact-delete')
 
-    def _menu(self) -> None:
+    def _menu(self, maker: bool) -> None:
         button = ui.button(icon='more_vert').props('flat round dense size=sm').mark('artifact-menu')
         button.props['aria-label'] = f'More actions for {self.artifact.title}'
         with button:
             with ui.menu().props('auto-close'):
-                with ui.item(on_click=self._regenerate).mark('artifact-regenerate'):
-                    ui.item_section('Regenerate')
+                if maker:
+                    with ui.item(on_click=self._regenerate).mark('artifact-regenerate'):
+                        ui.item_section('Regenerate')
                 for version in reversed(self.lineage.versions[:-1]):
                     with ui.item(on_click=lambda v=version: self.pane.open(v)).mark('artifact-version'):
                         ui.item_section(f'Open version {version.version} · {timefmt.relative(version.created_at)}')
-                ui.separator()
-                with ui.item(on_click=self._delete).mark('artifact-delete'):
-                    ui.item_section('Delete').classes('text-negative')
+                if maker:
+                    ui.separator()
+                    with ui.item(on_click=self._delete).mark('artifact-delete'):
+                        ui.item_section('Delete').classes('text-negative')
 
     def show_job(self, event: dict[str, Any]) -> None:
         if event['status'] not in artifacts.RUNNING:
@@ -222,13 +225,14 @@ class StudioPane:
             if not enabled:
                 frame.empty_state('block', 'Studio is turned off', 'Ask your administrator to enable it.')
                 return
-            with ui.element('div').classes('grid grid-cols-2 gap-2 px-4 w-full'):
+            with ui.element('div').classes('grid grid-cols-2 gap-2 px-4 w-full') as buttons:
                 for kind in BUTTONS:
                     label = artifacts.KIND_LABELS[kind]
                     button = ui.button(label, icon=KIND_ICONS[kind], on_click=lambda k=kind: self.create(k))
                     button.props('outline no-caps align=left color=primary').classes('w-full text-sm')
                     button.props['aria-label'] = f'Create {label.lower()}'
                     button.mark(f'studio-{kind}')
+            buttons.visible = state.can(Capability.GENERATE)
             self.hint = ui.label('').classes('text-xs text-slate-500 px-4').mark('studio-hint')
             ui.separator().classes('mt-1')
             with ui.scroll_area().classes('w-full flex-grow'):
@@ -237,10 +241,12 @@ class StudioPane:
         state.on_selection.append(self._selection_changed)
         self._selection_changed()
         self.refresh()
-        unsubscribe = events.subscribe(events.notebook_topic(state.notebook.id), self._on_event)
-        ui.context.client.on_delete(unsubscribe)
+        state.listen(self._on_event)
 
     def _selection_changed(self) -> None:
+        if not self.state.can(Capability.GENERATE):
+            self.hint.text = 'As a viewer you open what editors make here. Ask the owner to make you an editor.'
+            return
         count = len(self.state.selected_ready_ids())
         if count:
             self.hint.text = f'Uses the {count} selected source{"s" if count != 1 else ""}.'

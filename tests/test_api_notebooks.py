@@ -14,7 +14,8 @@ async def test_create_read_rename_delete() -> None:
         created = await client.post('/notebooks', json={'title': '  Field   notes '})
         assert created.status_code == 201
         notebook = created.json()
-        assert set(notebook) == {'id', 'title', 'created_at', 'updated_at', 'source_count'}
+        assert set(notebook) == {'id', 'title', 'created_at', 'updated_at', 'source_count', 'role'}
+        assert notebook['role'] == 'owner'
         assert notebook['title'] == 'Field notes'
         assert notebook['source_count'] == 0
         assert notebook['created_at'].endswith('Z')

@@ -20,6 +20,8 @@ from aurenlm.llm.base import Passage
 from aurenlm.models import ChatMessage, Citation, Notebook, User
 from aurenlm.search import retrieval
 from aurenlm.security import ratelimit
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 
 NO_SOURCES = 'Select at least one ready source in the Sources pane, then ask again.'
 
@@ -69,6 +71,7 @@ def check_rate(user: User) -> None:
         raise ChatRateLimited(verdict.retry_after)
 
 
+@access.declares(Capability.CHAT)
 async def ask(
     user: User,
     notebook: Notebook,
@@ -82,8 +85,8 @@ async def ask(
     question = (question or '').strip()
     if not question:
         raise ChatError('Type a question first.')
-    if repos.notebooks.get(user, notebook.id) is None:
-        raise ChatError('This notebook is not available.')
+    if access.require(user, notebook.id, Capability.CHAT, where='chat.ask') is None:
+        raise ChatError('You no longer have access to this notebook. Go back to your notebooks.')
     ready = repos.sources.ready_ids(user, notebook.id, source_ids)
     if not ready:
         raise ChatError(NO_SOURCES)
@@ -95,7 +98,7 @@ async def ask(
         notebook.id,
         role='assistant',
         content='',
-        user_id=None,
+        user_id=user.id,  # the asker's: each member's chat is private to them
         status='streaming',
         reply_to_id=question_message.id,
         engine=provider.name,

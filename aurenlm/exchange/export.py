@@ -30,6 +30,8 @@ from aurenlm.exchange.schema import (
 from aurenlm.models import Artifact, ChatMessage, Note, Notebook, Source, User, utcnow
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos import notes as note_repo
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio import artifacts as artifact_service
 
 FORMATS = {
@@ -175,7 +177,7 @@ def notebook_bundle(user: User, notebook_id: str, *, with_text: bool = True) -> 
     if notebook is None:
         return None
     sources, titles = _sources_out(user, notebook_id, with_text=with_text)
-    full = repos.notebooks.can_write(user, notebook_id)
+    full = access.can(user, notebook_id, Capability.GENERATE)  # a quiz's answers: for who makes quizzes
     return _bundle(
         user,
         notebook,
@@ -215,7 +217,7 @@ def artifact_bundle(user: User, artifact_id: str) -> Bundle | None:
         return None
     if artifact.kind not in ARTIFACT_KINDS:
         raise ExportError('This kind of studio output cannot be exported yet.')
-    full = repos.notebooks.can_write(user, notebook.id)
+    full = access.can(user, notebook.id, Capability.GENERATE)
     return _bundle(user, notebook, 'artifact', artifacts=[_artifact_out(artifact, full)])
 
 
@@ -246,6 +248,7 @@ async def _export(collect, fmt: str, name: str) -> Exported | None:
     return Exported(content, media_type, f'{name(bundle)} {_stamp()}.{extension}')
 
 
+@access.guarded(Capability.READ, via='notebook_id')
 async def export_notebook(user: User, notebook_id: str, fmt: str) -> Exported | None:
     """The whole notebook; None when it is not the user's. The JSON form can be imported back."""
     return await _export(
@@ -253,14 +256,18 @@ async def export_notebook(user: User, notebook_id: str, fmt: str) -> Exported | 
     )
 
 
+@access.guarded(Capability.READ, via='note_id')
 async def export_note(user: User, note_id: str, fmt: str) -> Exported | None:
     return await _export(lambda f: note_bundle(user, note_id), fmt, lambda b: b.notes[0].title or 'Untitled note')
 
 
+@access.guarded(Capability.READ, via='notebook_id')
 async def export_chat(user: User, notebook_id: str, fmt: str) -> Exported | None:
+    """The user's own chat: each member's chat is private (repos.messages)."""
     return await _export(lambda f: chat_bundle(user, notebook_id), fmt, lambda b: f'{b.notebook.title} chat')
 
 
+@access.guarded(Capability.READ, via='artifact_id')
 async def export_artifact(user: User, artifact_id: str, fmt: str) -> Exported | None:
     return await _export(
         lambda f: artifact_bundle(user, artifact_id), fmt, lambda b: b.artifacts[0].title or 'Artifact'

@@ -259,7 +259,7 @@ def _write_messages(s: Session, user: User, notebook: Notebook, messages: list[M
             ChatMessage(
                 id=ids.messages[message.id],
                 notebook_id=notebook.id,
-                user_id=user.id if message.role == 'user' else None,
+                user_id=user.id,  # the importer's own chat: questions and answers alike
                 role=message.role,
                 content=clean(message.content),
                 status=status,

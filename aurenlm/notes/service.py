@@ -19,6 +19,8 @@ from aurenlm.models import Note, NoteVersion, Source, User, utcnow
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos import notes as note_repo
 from aurenlm.repos.notes import VersionInfo
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 from aurenlm.sources import service as sources
 
 MAX_TITLE = 300
@@ -30,6 +32,10 @@ KINDS = ('note', 'answer', 'report')
 
 class NoteError(ValueError):
     """A refused change, in words the person can act on."""
+
+
+class NoteForbidden(access.Forbidden, NoteError):
+    """The member's role does not let them write notes (a viewer)."""
 
 
 @dataclass
@@ -72,11 +78,6 @@ def version(user: User, note_id: str, version_id: str) -> NoteVersion | None:
 # -- writing ----------------------------------------------------------------------------------------------------
 
 
-def _check_writer(user: User, notebook_id: str) -> None:
-    if not repos.notebooks.can_write(user, notebook_id):
-        raise NoteError('You can view this notebook but not change it. Ask its owner for editor access.')
-
-
 def clean_title(title: str | None) -> str:
     title = ' '.join((title or '').split())
     if len(title) > MAX_TITLE:
@@ -100,6 +101,7 @@ def _announce(note: Note, action: str, user: User) -> None:
     )
 
 
+@access.guarded(Capability.WRITE_NOTES, via='notebook_id', refuse=NoteForbidden)
 def create(
     user: User,
     notebook_id: str,
@@ -111,9 +113,6 @@ def create(
     now: datetime | None = None,
 ) -> Note | None:
     """A new note with its first version; None when the notebook is not the user's."""
-    if repos.notebooks.get(user, notebook_id) is None:
-        return None
-    _check_writer(user, notebook_id)
     if kind not in KINDS:
         raise NoteError(f'Unknown note kind {kind!r}.')
     now = now or utcnow()
@@ -135,6 +134,7 @@ def create(
     return note
 
 
+@access.guarded(Capability.WRITE_NOTES, via='note_id', refuse=NoteForbidden)
 def update(
     user: User,
     note_id: str,
@@ -152,7 +152,6 @@ def update(
     note = note_repo.get(user, note_id)
     if note is None:
         return None
-    _check_writer(user, note.notebook_id)
     saved = note_repo.save(
         user,
         note_id,
@@ -168,13 +167,13 @@ def update(
     return saved.note
 
 
+@access.guarded(Capability.WRITE_NOTES, via='note_id', refuse=NoteForbidden)
 def restore(user: User, note_id: str, version_id: str, *, now: datetime | None = None) -> Note | None:
     """Make an old version current again by adding it as a new version; nothing is overwritten."""
     note = note_repo.get(user, note_id)
     old = note_repo.version(user, note_id, version_id) if note is not None else None
     if note is None or old is None:
         return None
-    _check_writer(user, note.notebook_id)
     saved = note_repo.save(user, note_id, title=old.title, body=old.body, now=now or utcnow(), coalesce_within=None)
     if saved is None:
         return None
@@ -182,12 +181,12 @@ def restore(user: User, note_id: str, version_id: str, *, now: datetime | None =
     return saved.note
 
 
+@access.guarded(Capability.WRITE_NOTES, via='note_id', refuse=NoteForbidden)
 def delete(user: User, note_id: str) -> DeletedNote | None:
     """Delete a note and its versions; the answer holds everything `undelete` needs (the UI keeps it for Undo)."""
     note = note_repo.get(user, note_id)
     if note is None:
         return None
-    _check_writer(user, note.notebook_id)
     snapshot = DeletedNote(note, note_repo.raw_versions(user, note_id))
     if not note_repo.delete(user, note_id):
         return None
@@ -195,12 +194,13 @@ def delete(user: User, note_id: str) -> DeletedNote | None:
     return snapshot
 
 
+@access.declares(Capability.WRITE_NOTES)
 def undelete(user: User, deleted: DeletedNote) -> Note | None:
     """Undo a delete: the same note, id and versions. None when the notebook is gone or the note already back."""
     note = deleted.note
-    if repos.notebooks.get(user, note.notebook_id) is None:
+    refused = NoteForbidden
+    if access.require(user, note.notebook_id, Capability.WRITE_NOTES, refuse=refused, where='notes.undelete') is None:
         return None
-    _check_writer(user, note.notebook_id)
     if not note_repo.reinsert(user, note, deleted.versions):
         return None
     restored = note_repo.get(user, note.id)
@@ -242,6 +242,7 @@ def _first_line(text: str, limit: int = 80) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + '…'
 
 
+@access.declares(Capability.WRITE_NOTES)  # through create()
 def from_answer(user: User, message_id: str) -> Note | None:
     """A note holding a chat answer's Markdown, its citations kept as references to the passages."""
     message = repos.messages.get(user, message_id)
@@ -269,6 +270,7 @@ def from_answer(user: User, message_id: str) -> Note | None:
     return create(user, message.notebook_id, title or 'Saved answer', message.content, kind='answer', citations=refs)
 
 
+@access.declares(Capability.WRITE_NOTES)  # through create()
 def from_artifact(user: User, artifact_id: str) -> Note | None:
     """A note from a finished studio artifact: a report keeps its citations; other kinds become Markdown."""
     from aurenlm.exchange import (
@@ -280,7 +282,7 @@ def from_artifact(user: User, artifact_id: str) -> Note | None:
         return None
     if artifact.status != 'done' or artifact.data is None:
         raise NoteError('This is not ready yet. Wait until it has finished, then save it.')
-    full = repos.notebooks.can_write(user, artifact.notebook_id)
+    full = access.can(user, artifact.notebook_id, Capability.GENERATE)  # a quiz's answers: for who makes quizzes
     body, cites = export_doc.artifact_markdown(artifact, full=full)
     titles = _source_titles(user, [c.get('source_id') for c in cites])
     for cite in cites:
@@ -315,12 +317,12 @@ def source_text(note: Note) -> str:
     return MARKER.sub(replace, note.body)
 
 
+@access.guarded(Capability.WRITE_NOTES, via='note_id', refuse=NoteForbidden)
 async def use_as_source(user: User, note_id: str) -> Source | None:
     """Add the note to the notebook's sources (kind 'note'): indexed, citable and listed like any other source."""
     note = note_repo.get(user, note_id)
     if note is None:
         return None
-    _check_writer(user, note.notebook_id)
     if note_repo.source_exists(note.source_id):
         existing = repos.sources.get(user, note.source_id)
         name = f' as “{existing.title}”' if existing else ''

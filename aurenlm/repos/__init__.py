@@ -2,6 +2,6 @@
 (`scope.py` says how); the few that a job calls as the system say so in their names and scope by the job's notebook.
 """
 
-from aurenlm.repos import artifacts, audit, messages, notebooks, notes, sources, users
+from aurenlm.repos import artifacts, audit, members, messages, notebooks, notes, sources, users
 
-__all__ = ['artifacts', 'audit', 'messages', 'notebooks', 'notes', 'sources', 'users']
+__all__ = ['artifacts', 'audit', 'members', 'messages', 'notebooks', 'notes', 'sources', 'users']

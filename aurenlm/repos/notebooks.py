@@ -12,7 +12,6 @@ from aurenlm import db
 from aurenlm.models import Notebook, NotebookMember, Source, User, utcnow
 
 MAX_TITLE = 200
-WRITE_ROLES = {'owner', 'editor'}
 
 
 class NotebookError(ValueError):
@@ -27,6 +26,8 @@ class NotebookSummary:
     updated_at: datetime
     source_count: int
     role: str
+    owner_id: str = ''
+    owner_name: str = ''
 
 
 def clean_title(title: str) -> str:
@@ -53,16 +54,13 @@ def role(user: User, notebook_id: str) -> str | None:
         return member.role if member else None
 
 
-def can_write(user: User, notebook_id: str) -> bool:
-    return role(user, notebook_id) in WRITE_ROLES
-
-
 def list_for(user: User, *, limit: int = 200, before: tuple[datetime, str] | None = None) -> list[NotebookSummary]:
     """Newest first; `before` is the (updated_at, id) of the last row of the previous page."""
     sources = select(Source.notebook_id, func.count(Source.id).label('n')).group_by(Source.notebook_id).subquery()
     query = (
-        select(Notebook, NotebookMember.role, func.coalesce(sources.c.n, 0))
+        select(Notebook, NotebookMember.role, func.coalesce(sources.c.n, 0), User.display_name, User.email)
         .join(NotebookMember, NotebookMember.notebook_id == Notebook.id)
+        .join(User, User.id == Notebook.owner_id)
         .outerjoin(sources, sources.c.notebook_id == Notebook.id)
         .where(NotebookMember.user_id == user.id)
     )
@@ -72,8 +70,10 @@ def list_for(user: User, *, limit: int = 200, before: tuple[datetime, str] | Non
     query = query.order_by(Notebook.updated_at.desc(), Notebook.id.desc()).limit(limit)
     with db.session() as s:
         return [
-            NotebookSummary(nb.id, nb.title, nb.created_at, nb.updated_at, int(count), member_role)
-            for nb, member_role, count in s.exec(query)
+            NotebookSummary(
+                nb.id, nb.title, nb.created_at, nb.updated_at, int(count), member_role, nb.owner_id, name or email
+            )
+            for nb, member_role, count, name, email in s.exec(query)
         ]
 
 
@@ -83,8 +83,16 @@ def summary(user: User, notebook_id: str) -> NotebookSummary | None:
         return None
     with db.session() as s:
         count = s.exec(select(func.count(Source.id)).where(Source.notebook_id == notebook_id)).one()
+        owner = s.get(User, notebook.owner_id)
     return NotebookSummary(
-        notebook.id, notebook.title, notebook.created_at, notebook.updated_at, int(count), role(user, notebook_id) or ''
+        notebook.id,
+        notebook.title,
+        notebook.created_at,
+        notebook.updated_at,
+        int(count),
+        role(user, notebook_id) or '',
+        notebook.owner_id,
+        (owner.display_name or owner.email) if owner else '',
     )
 
 
@@ -99,8 +107,9 @@ def create(user: User, title: str) -> Notebook:
 
 
 def rename(user: User, notebook_id: str, title: str) -> Notebook | None:
+    """Only the owner renames (the sharing service says so to everyone else; this is the floor under it)."""
     title = clean_title(title)
-    if not can_write(user, notebook_id):
+    if role(user, notebook_id) != 'owner':
         return None
     with db.session() as s:
         notebook = s.get(Notebook, notebook_id)

@@ -46,7 +46,16 @@ def create(email: str, password: str, *, is_admin: bool = False, display_name: s
         except IntegrityError:
             s.rollback()
             raise RegistrationError('An account with this email already exists. Sign in instead.') from None
+    _accept_invitations(user)
     return user
+
+
+def _accept_invitations(user: User) -> None:
+    """Notebooks shared with this address before it had an account become the new account's (docs/sharing.md)."""
+    from aurenlm.repos import audit, members  # imported here: both import this module
+
+    for invitation in members.accept_invitations(user):
+        audit.record(user.id, 'invitation_accepted', notebook_id=invitation.notebook_id, role=invitation.role)
 
 
 def authenticate(email: str, password: str) -> User | None:

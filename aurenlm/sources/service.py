@@ -31,6 +31,8 @@ from aurenlm.ingest.sniff import detect_kind
 from aurenlm.ingest.urlfetch import fetch_url
 from aurenlm.models import Source, SourceChunk, SourcePage, User, utcnow
 from aurenlm.search.vectors import embed_passages
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 from aurenlm.sources import guide
 
 MIME = {
@@ -45,6 +47,10 @@ INGEST_JOB = 'ingest_source'
 
 class SourceError(ValueError):
     """Why a source was not added, in words the person can act on."""
+
+
+class SourceForbidden(access.Forbidden, SourceError):
+    """The member's role does not let them add, rename or remove sources (a viewer)."""
 
 
 def files_dir() -> Path:
@@ -74,13 +80,19 @@ def file_path(source: Source) -> Path | None:
     return files_dir() / source.file_name if source.file_name else None
 
 
+@access.guarded(Capability.READ, via='source_id')
+def for_download(user: User, source_id: str) -> Source | None:
+    """A source whose original file the user may download (every member may); None when it is not theirs to see."""
+    return repos.sources.get(user, source_id)
+
+
 def _temp_path() -> Path:
     return files_dir() / f'upload-{uuid.uuid4().hex}.part'
 
 
 def _check_room(user: User, notebook_id: str) -> None:
-    if not repos.notebooks.can_write(user, notebook_id):
-        raise SourceError('You cannot add sources to this notebook.')
+    if access.require(user, notebook_id, Capability.EDIT_SOURCES, refuse=SourceForbidden, where='sources.add') is None:
+        raise SourceError('This notebook is not available. Go back to your notebooks and open it again.')
     limit = get_settings().max_sources_per_notebook
     if repos.sources.count_in(notebook_id) >= limit:
         raise SourceError(f'This notebook has reached its limit of {limit} sources. Remove one to add another.')
@@ -96,6 +108,7 @@ def _title_from(filename: str | None, fallback: str) -> str:
     return (stem.replace('_', ' ').strip() or fallback)[:300]
 
 
+@access.declares(Capability.EDIT_SOURCES)
 async def add_upload(user: User, notebook_id: str, filename: str, chunks: AsyncIterator[bytes]) -> Source:
     """Stream an upload to disk under the size cap, check it, and queue it for processing."""
     _check_room(user, notebook_id)
@@ -107,6 +120,7 @@ async def add_upload(user: User, notebook_id: str, filename: str, chunks: AsyncI
         temp.unlink(missing_ok=True)
 
 
+@access.declares(Capability.EDIT_SOURCES)
 async def add_url(user: User, notebook_id: str, url: str) -> Source:
     _check_room(user, notebook_id)
     settings = get_settings()
@@ -129,6 +143,7 @@ async def add_url(user: User, notebook_id: str, url: str) -> Source:
         temp.unlink(missing_ok=True)
 
 
+@access.declares(Capability.EDIT_SOURCES)
 async def add_text(user: User, notebook_id: str, title: str, body: str, *, kind: str = 'text') -> Source:
     """Pasted text (or a note turned into a source): stored as a Markdown file like any upload."""
     _check_room(user, notebook_id)
@@ -249,6 +264,10 @@ async def process(ctx: jobs.JobContext) -> None:
         source = s.get(Source, source_id)
     if source is None:
         return  # deleted while queued
+    if not access.still_allowed(ctx.job.user_id, source.notebook_id, Capability.EDIT_SOURCES):
+        raise jobs.PermanentJobError(
+            'The person who added this source can no longer change this notebook. An editor can press Retry.'
+        )
     path = file_path(source)
     if path is None or not path.exists():
         raise jobs.PermanentJobError('The stored file is missing. Delete this source and add it again.')
@@ -341,9 +360,10 @@ def _mark_failed(job) -> None:
     _update(job.ref_id, status=status, stage='failed', error=error)
 
 
+@access.guarded(Capability.EDIT_SOURCES, via='source_id', refuse=SourceForbidden)
 def retry(user: User, source_id: str) -> Source | None:
     source = repos.sources.get(user, source_id)
-    if source is None or not repos.notebooks.can_write(user, source.notebook_id):
+    if source is None:
         return None
     if source.status not in ('failed',):
         return source
@@ -363,10 +383,17 @@ def retry(user: User, source_id: str) -> Source | None:
     return source
 
 
+@access.guarded(Capability.EDIT_SOURCES, via='source_id', refuse=SourceForbidden)
+def rename(user: User, source_id: str, title: str) -> Source | None:
+    """Raises ValueError for an empty title; None when the source is not the user's to see."""
+    return repos.sources.rename(user, source_id, title)
+
+
+@access.guarded(Capability.EDIT_SOURCES, via='source_id', missing=False, refuse=SourceForbidden)
 def delete(user: User, source_id: str) -> bool:
     """Rows first, in one transaction; then the file. A crash in between leaves a file the sweep removes."""
     source = repos.sources.get(user, source_id)
-    if source is None or not repos.notebooks.can_write(user, source.notebook_id):
+    if source is None:
         return False
     for job in _running_jobs(source.id):
         jobs.cancel(job)
@@ -404,7 +431,8 @@ def sweep_orphan_files(min_age_s: float = 3600) -> int:
 
 
 def delete_notebook(user: User, notebook_id: str) -> bool:
-    """The notebook with everything in it, and then its stored files."""
+    """The notebook with everything in it, and then its stored files. Callers go through
+    `aurenlm.sharing.service.delete_notebook`, which checks the role; `repos.notebooks.delete` lets only the owner."""
     owned = [s for s in repos.sources.list_for(user, notebook_id)]
     if not repos.notebooks.delete(user, notebook_id):
         return False

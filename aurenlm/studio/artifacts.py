@@ -18,6 +18,8 @@ from aurenlm.llm import get_provider
 from aurenlm.models import Artifact, User
 from aurenlm.repos import artifacts as artifact_repo
 from aurenlm.repos.artifacts import Lineage
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio.inputs import selection_title
 from aurenlm.studio.options import KIND_LABELS
 from aurenlm.studio.practice import attempts, mark_card, marks, submit_attempt
@@ -97,11 +99,6 @@ def _check_enabled() -> None:
         raise ArtifactError('The studio is turned off on this server. Ask your administrator to enable it.')
 
 
-def _check_writer(user: User, notebook_id: str) -> None:
-    if not repos.notebooks.can_write(user, notebook_id):
-        raise ArtifactForbidden('You can view this notebook but not change it. Ask its owner for editor access.')
-
-
 def _stored_options(kind: str, options: dict[str, Any] | None) -> dict[str, Any]:
     try:
         parsed = studio.parse_options(kind, options)
@@ -142,6 +139,7 @@ def _subject(titles: list[str]) -> str:
     return selection_title([studio.StudioSource(source_id='', title=t, sha256='') for t in titles])
 
 
+@access.guarded(Capability.GENERATE, via='notebook_id', refuse=ArtifactForbidden)
 def start(
     user: User,
     notebook_id: str,
@@ -159,9 +157,6 @@ def start(
     Raises ArtifactError (a ValueError) with a message to show when the request cannot be served.
     """
     _check_enabled()
-    if repos.notebooks.get(user, notebook_id) is None:
-        return None
-    _check_writer(user, notebook_id)
     stored = _stored_options(kind, options)
     chosen = _chosen_sources(user, notebook_id, source_ids)
     version = 1
@@ -190,6 +185,7 @@ def start(
     return artifact
 
 
+@access.guarded(Capability.GENERATE, via='artifact_id', refuse=ArtifactForbidden)
 def regenerate(user: User, artifact_id: str) -> Artifact | None:
     """A new version from the same sources and options, bypassing the cache; older versions stay."""
     artifact = get(user, artifact_id)
@@ -204,11 +200,11 @@ def regenerate(user: User, artifact_id: str) -> Artifact | None:
     )
 
 
+@access.guarded(Capability.GENERATE, via='artifact_id', refuse=ArtifactForbidden)
 def cancel(user: User, artifact_id: str) -> Artifact | None:
     artifact = get(user, artifact_id)
     if artifact is None:
         return None
-    _check_writer(user, artifact.notebook_id)
     if artifact.status not in RUNNING:
         return artifact
     if artifact.job_id:
@@ -222,12 +218,12 @@ def cancel(user: User, artifact_id: str) -> Artifact | None:
     return get(user, artifact.id)
 
 
+@access.guarded(Capability.GENERATE, via='artifact_id', missing=False, refuse=ArtifactForbidden)
 def delete(user: User, artifact_id: str, *, with_versions: bool = False) -> bool:
     """Delete one version (its successors keep the chain), or with `with_versions` the whole chain."""
     artifact = get(user, artifact_id)
     if artifact is None:
         return False
-    _check_writer(user, artifact.notebook_id)
     doomed = versions(user, artifact_id) if with_versions else [artifact]
     for item in doomed:
         if item.status in RUNNING and item.job_id:
@@ -244,12 +240,12 @@ def delete(user: User, artifact_id: str, *, with_versions: bool = False) -> bool
 # -- mind-map edits ---------------------------------------------------------------------------------------------
 
 
+@access.guarded(Capability.GENERATE, via='artifact_id', refuse=ArtifactForbidden)
 def save_mindmap_edit(user: User, artifact_id: str, new_data: Any) -> Artifact | None:
     """Save an edited mind map as the next version (a new artifact whose parent is the edited one)."""
     artifact = get(user, artifact_id)
     if artifact is None:
         return None
-    _check_writer(user, artifact.notebook_id)
     require_done(artifact, 'mindmap', 'a mind map')
     mindmap = clean_mindmap(new_data)
     lineage = artifact_repo.lineage_of(user, artifact_id)

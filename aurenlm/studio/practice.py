@@ -10,11 +10,14 @@ from typing import Any
 
 from aurenlm.models import QuizAttempt, User
 from aurenlm.repos import artifacts as artifact_repo
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio.grading import grade
 from aurenlm.studio.schemas import Grade, Quiz
 from aurenlm.studio.validation import ArtifactError, require_done
 
 
+@access.guarded(Capability.CHAT, via='artifact_id')  # studying is every member's, like their own chat
 def submit_attempt(user: User, artifact_id: str, answers: dict[str, Any]) -> Grade | None:
     """Grade a submission on the server and save it. A forged or garbled one raises ValueError with the reason."""
     artifact = artifact_repo.get(user, artifact_id)
@@ -37,6 +40,7 @@ def attempts(user: User, artifact_id: str) -> list[QuizAttempt] | None:
     return artifact_repo.attempts(user, artifact_id)
 
 
+@access.guarded(Capability.CHAT, via='artifact_id')
 def mark_card(user: User, artifact_id: str, card_id: str, known: bool) -> bool | None:
     """Remember whether the user knows a card of a finished deck."""
     artifact = artifact_repo.get(user, artifact_id)

@@ -19,6 +19,8 @@ from aurenlm import events, jobs, studio
 from aurenlm.llm import LLMError, cache, get_provider
 from aurenlm.models import Artifact
 from aurenlm.repos import artifacts as artifact_repo
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
 
 JOB = 'studio_generate'
 RUNNING = ('queued', 'running')
@@ -92,6 +94,8 @@ async def run_generation(ctx: jobs.JobContext) -> None:
     artifact = await asyncio.to_thread(artifact_repo.get_for_job, notebook_id, ctx.payload['artifact_id'])
     if artifact is None or artifact.status not in RUNNING:
         return  # deleted or cancelled while queued
+    if not access.still_allowed(ctx.job.user_id, notebook_id, Capability.GENERATE):
+        raise jobs.PermanentJobError('The person who asked for this can no longer generate in this notebook.')
     running = artifact_repo.set_fields_for_job(
         notebook_id, artifact.id, only_if_status=RUNNING, status='running', error=None
     )

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from aurenlm.models import Artifact
+from aurenlm.sharing.access import Forbidden
 from aurenlm.studio.options import KIND_LABELS
 from aurenlm.studio.schemas import MindMap, MindNode, assign_ids, iter_nodes
 
@@ -23,8 +24,8 @@ class ArtifactError(ValueError):
     """A request that cannot be served; the message says what to do and is safe to show."""
 
 
-class ArtifactForbidden(ArtifactError):
-    """The user can see the notebook but may not change it (a viewer)."""
+class ArtifactForbidden(Forbidden, ArtifactError):
+    """The user can see the notebook but may not generate or change studio outputs (a viewer)."""
 
 
 def require_done(artifact: Artifact, kind: str, what: str) -> None:

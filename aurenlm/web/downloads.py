@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from aurenlm import repos
 from aurenlm.sources import service as sources
 from aurenlm.web.auth import current_user
 from aurenlm.web.files import attachment_headers
@@ -22,7 +21,7 @@ def download_source(source_id: str, request: Request):
     user = current_user(request)
     if user is None:
         return JSONResponse({'error': {'code': 'unauthorized', 'message': 'Sign in first.'}}, status_code=401)
-    source = repos.sources.get(user, source_id)
+    source = sources.for_download(user, source_id)
     path = sources.file_path(source) if source else None
     if source is None or path is None or not path.exists():
         return _not_found()

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from aurenlm import repos
 from aurenlm.models import Artifact
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio import MindMap
 from aurenlm.studio.mindmap_chart import (
     ROOT_ID,
@@ -48,7 +48,7 @@ class MindMapView:
         self.state, self.artifact = state, artifact
         self.on_saved, self.on_ask = on_saved, on_ask
         self.mindmap = MindMap.model_validate(artifact.data)
-        self.can_edit = repos.notebooks.can_write(state.user, artifact.notebook_id)
+        self.can_edit = state.can(Capability.GENERATE)
         self.shown = ChartState(collapsed=initial_collapsed(self.mindmap))
         self.zoom = 1.0
         with ui.column().classes('w-full flex-grow min-h-0 gap-0 no-wrap').mark('mindmap') as self.root:

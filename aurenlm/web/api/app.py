@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from aurenlm.web.api import artifacts, chat, errors, jobs, notebooks, notes, sources
+from aurenlm.web.api import artifacts, chat, errors, jobs, members, notebooks, notes, sources
 from aurenlm.web.api.body import BodyLimitMiddleware
 
 PREFIX = '/api/v1'
 DOCS_PATH = '/api/docs'
 ROUTERS: list[APIRouter] = [
     notebooks.router,
+    members.router,
     sources.router,
     jobs.router,
     chat.router,

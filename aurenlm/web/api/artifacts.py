@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from aurenlm.sharing.roles import Capability
 from aurenlm.studio import artifacts
 from aurenlm.studio import options as studio_options
-from aurenlm.web.api.deps import Caller, Generator, Reader, Writer
+from aurenlm.web.api.deps import Access, Caller
 from aurenlm.web.api.errors import ApiError, responses
 from aurenlm.web.api.schemas import UtcDatetime
 
@@ -83,7 +84,11 @@ def _artifact(caller: Caller, artifact_id: str):
     summary='Start generating a mind map, quiz, flashcards or report',
     responses=responses(403, 404, 422, 429),
 )
-def start(notebook_id: str, body: ArtifactIn, caller: Generator) -> StartedOut:
+def start(
+    notebook_id: str,
+    body: ArtifactIn,
+    caller: Annotated[Caller, Depends(Access(write=True, group='generate', needs=Capability.GENERATE))],
+) -> StartedOut:
     try:
         artifact = artifacts.start(caller.user, notebook_id, body.kind, body.source_ids, body.options)
     except artifacts.ArtifactForbidden as e:
@@ -96,7 +101,9 @@ def start(notebook_id: str, body: ArtifactIn, caller: Generator) -> StartedOut:
 
 
 @router.get('/artifacts/{artifact_id}', summary='Read an artifact', responses=responses(404))
-def read(artifact_id: str, caller: Reader) -> ArtifactOut:
+def read(
+    artifact_id: str, caller: Annotated[Caller, Depends(Access(needs=Capability.READ, via='artifact_id'))]
+) -> ArtifactOut:
     artifact = _artifact(caller, artifact_id)
     return ArtifactOut(
         id=artifact.id,
@@ -112,7 +119,12 @@ def read(artifact_id: str, caller: Reader) -> ArtifactOut:
     summary='Submit quiz answers; the server grades them and only then reveals the answers',
     responses=responses(404, 422),
 )
-def attempt(artifact_id: str, body: AttemptIn, caller: Writer) -> GradeOut:
+def attempt(
+    artifact_id: str,
+    body: AttemptIn,
+    # a member's own practice: every role may take a quiz
+    caller: Annotated[Caller, Depends(Access(write=True, needs=Capability.CHAT, via='artifact_id'))],
+) -> GradeOut:
     artifact = _artifact(caller, artifact_id)
     if artifact.kind != 'quiz' or artifact.status != 'done':
         raise ApiError(422, 'not_a_quiz', 'Only a finished quiz can be answered.')

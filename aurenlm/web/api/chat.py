@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -13,8 +14,9 @@ from aurenlm import repos
 from aurenlm.chat import service as chat
 from aurenlm.chat.citations import Cite
 from aurenlm.models import ChatMessage, Citation, Notebook
+from aurenlm.sharing.roles import Capability
 from aurenlm.web.api import pagination
-from aurenlm.web.api.deps import Asker, Caller, Reader
+from aurenlm.web.api.deps import Access, Caller
 from aurenlm.web.api.errors import ApiError, rate_limited, responses
 from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from aurenlm.web.api.schemas import UtcDatetime
@@ -106,7 +108,12 @@ def _sse(event: str, data: dict) -> bytes:
         **responses(422, 429),
     },
 )
-async def ask(notebook_id: str, body: ChatIn, caller: Asker):
+async def ask(
+    notebook_id: str,
+    body: ChatIn,
+    # a question is saved: it is a write for the token, and every member may ask
+    caller: Annotated[Caller, Depends(Access(write=True, group='chat', needs=Capability.CHAT))],
+):
     notebook = _notebook(caller, notebook_id)
     source_ids = _sources(caller, notebook, body.source_ids)
     events = chat.ask(caller.user, notebook, body.message, source_ids=source_ids)
@@ -143,8 +150,16 @@ async def _stream(first: chat.ChatEvent, events: AsyncIterator[chat.ChatEvent]) 
             yield _sse('error', {'code': 'llm_failed', 'message': event.error})
 
 
-@router.get('/notebooks/{notebook_id}/messages', summary='List the conversation, newest first')
-def list_messages(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> MessagePage:
+@router.get(
+    '/notebooks/{notebook_id}/messages',
+    summary="List your own conversation, newest first (each member's chat is private)",
+)
+def list_messages(
+    notebook_id: str,
+    caller: Annotated[Caller, Depends(Access(needs=Capability.CHAT))],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> MessagePage:
     notebook = _notebook(caller, notebook_id)
     rows = repos.messages.page(caller.user, notebook.id, limit=limit + 1, before=pagination.decode(cursor))
     page, next_cursor = pagination.cut(rows, limit, lambda m: (m.created_at, m.id))

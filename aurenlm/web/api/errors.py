@@ -18,6 +18,7 @@ from starlette.types import Scope
 
 from aurenlm.ingest import IngestError
 from aurenlm.log import request_id_var
+from aurenlm.sharing.access import Forbidden
 
 
 class ErrorDetail(BaseModel):
@@ -170,6 +171,11 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @api.exception_handler(Forbidden)
+    async def forbidden(_request: Request, exc: Forbidden) -> JSONResponse:
+        # a role that does not allow it, found by a service after the route's own check (a role changed meanwhile)
+        return error_response(403, 'forbidden', str(exc))
 
     @api.exception_handler(IngestError)
     async def ingest_error(_request: Request, exc: IngestError) -> JSONResponse:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from aurenlm import jobs, repos
+from aurenlm import jobs
 from aurenlm.models import Job, User
-from aurenlm.web.api.deps import Reader
+from aurenlm.sharing import access
+from aurenlm.sharing.roles import Capability
+from aurenlm.web.api.deps import Access, Caller
 from aurenlm.web.api.errors import ApiError
 
 router = APIRouter(tags=['jobs'])
@@ -36,13 +38,13 @@ def visible_job(user: User, job_id: str) -> Job | None:
         return None
     if job.user_id == user.id:
         return job
-    if job.notebook_id and repos.notebooks.role(user, job.notebook_id) is not None:
+    if job.notebook_id and access.can(user, job.notebook_id, Capability.READ):
         return job
     return None
 
 
 @router.get('/jobs/{job_id}', summary='The status and progress of a background job')
-def get_job(job_id: str, caller: Reader) -> JobOut:
+def get_job(job_id: str, caller: Annotated[Caller, Depends(Access(needs=Capability.READ, via='job_id'))]) -> JobOut:
     job = visible_job(caller.user, job_id)
     if job is None:
         raise ApiError(404, 'not_found', 'No such job.')

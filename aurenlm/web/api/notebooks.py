@@ -1,16 +1,19 @@
-"""/notebooks: list, create, read, rename and delete the caller's notebooks."""
+"""/notebooks: list, create, read, rename and delete the caller's notebooks (their own and those shared with them)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from aurenlm import repos
 from aurenlm.repos.notebooks import MAX_TITLE, NotebookError, NotebookSummary
-from aurenlm.sources import service as sources
+from aurenlm.sharing import service as sharing
+from aurenlm.sharing.roles import Capability
 from aurenlm.web.api import pagination
-from aurenlm.web.api.deps import Caller, Reader, Writer
-from aurenlm.web.api.errors import ApiError
+from aurenlm.web.api.deps import Access, Caller, Reader, Writer
+from aurenlm.web.api.errors import ApiError, responses
 from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from aurenlm.web.api.schemas import UtcDatetime
 
@@ -23,11 +26,17 @@ class NotebookOut(BaseModel):
     created_at: UtcDatetime
     updated_at: UtcDatetime
     source_count: int
+    role: Literal['owner', 'editor', 'viewer'] = Field(description="The caller's role in this notebook")
 
     @classmethod
     def of(cls, n: NotebookSummary) -> NotebookOut:
         return cls(
-            id=n.id, title=n.title, created_at=n.created_at, updated_at=n.updated_at, source_count=n.source_count
+            id=n.id,
+            title=n.title,
+            created_at=n.created_at,
+            updated_at=n.updated_at,
+            source_count=n.source_count,
+            role=n.role,
         )
 
 
@@ -71,25 +80,32 @@ def create_notebook(body: NotebookIn, caller: Writer) -> NotebookOut:
 
 
 @router.get('/notebooks/{notebook_id}', summary='Read a notebook')
-def get_notebook(notebook_id: str, caller: Reader) -> NotebookOut:
+def get_notebook(notebook_id: str, caller: Annotated[Caller, Depends(Access(needs=Capability.READ))]) -> NotebookOut:
     return NotebookOut.of(_summary(caller, notebook_id))
 
 
-@router.patch('/notebooks/{notebook_id}', summary='Rename a notebook')
-def rename_notebook(notebook_id: str, body: NotebookIn, caller: Writer) -> NotebookOut:
+@router.patch('/notebooks/{notebook_id}', summary='Rename a notebook (the owner only)', responses=responses(403))
+def rename_notebook(
+    notebook_id: str, body: NotebookIn, caller: Annotated[Caller, Depends(Access(write=True, needs=Capability.MANAGE))]
+) -> NotebookOut:
     _summary(caller, notebook_id)
-    if not repos.notebooks.can_write(caller.user, notebook_id):
-        raise ApiError(403, 'forbidden', 'You can read this notebook but not change it. Ask its owner for access.')
     try:
-        repos.notebooks.rename(caller.user, notebook_id, body.title)
+        sharing.rename_notebook(caller.user, notebook_id, body.title)
     except NotebookError as e:
         raise _invalid(e) from None
     return NotebookOut.of(_summary(caller, notebook_id))
 
 
-@router.delete('/notebooks/{notebook_id}', status_code=204, summary='Delete a notebook with its sources')
-def delete_notebook(notebook_id: str, caller: Writer) -> Response:
+@router.delete(
+    '/notebooks/{notebook_id}',
+    status_code=204,
+    summary='Delete a notebook with its sources, for every member (the owner only)',
+    responses=responses(403),
+)
+def delete_notebook(
+    notebook_id: str, caller: Annotated[Caller, Depends(Access(write=True, needs=Capability.MANAGE))]
+) -> Response:
     _summary(caller, notebook_id)
-    if not sources.delete_notebook(caller.user, notebook_id):
-        raise ApiError(403, 'forbidden', 'Only the owner can delete this notebook.')
+    if not sharing.delete_notebook(caller.user, notebook_id):
+        raise not_found()
     return Response(status_code=204)

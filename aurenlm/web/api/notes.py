@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from aurenlm import repos
 from aurenlm.exchange import export
 from aurenlm.models import Note
 from aurenlm.notes import service as notes
+from aurenlm.sharing.access import Forbidden
+from aurenlm.sharing.roles import Capability
 from aurenlm.web.api import pagination
-from aurenlm.web.api.deps import Caller, Reader, Writer
+from aurenlm.web.api.deps import Access, Caller, NotebookReader
 from aurenlm.web.api.errors import ApiError, responses
 from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from aurenlm.web.api.schemas import UtcDatetime
@@ -20,6 +22,9 @@ from aurenlm.web.files import attachment_headers
 
 router = APIRouter(tags=['notes'])
 MAX_BODY = 200_000
+NotebookWriter = Annotated[Caller, Depends(Access(write=True, needs=Capability.WRITE_NOTES))]
+NoteReader = Annotated[Caller, Depends(Access(needs=Capability.READ, via='note_id'))]
+NoteWriter = Annotated[Caller, Depends(Access(write=True, needs=Capability.WRITE_NOTES, via='note_id'))]
 
 
 class NoteIn(BaseModel):
@@ -74,12 +79,15 @@ def _notebook_exists(caller: Caller, notebook_id: str) -> None:
 
 
 def _refused(e: Exception) -> ApiError:
-    status = 403 if 'cannot' in str(e).lower() or 'view' in str(e).lower() else 422
-    return ApiError(status, 'forbidden' if status == 403 else 'invalid', str(e))
+    if isinstance(e, Forbidden):
+        return ApiError(403, 'forbidden', str(e))
+    return ApiError(422, 'invalid', str(e))
 
 
 @router.get('/notebooks/{notebook_id}/notes', summary='List notes, most recently changed first')
-def list_notes(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> NotePage:
+def list_notes(
+    notebook_id: str, caller: NotebookReader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> NotePage:
     _notebook_exists(caller, notebook_id)
     rows = notes.list_notes(caller.user, notebook_id, limit=limit + 1, before=pagination.decode(cursor))
     page, next_cursor = pagination.cut(rows, limit, lambda n: (n.updated_at, n.id))
@@ -87,7 +95,7 @@ def list_notes(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, c
 
 
 @router.post('/notebooks/{notebook_id}/notes', status_code=201, summary='Create a note', responses=responses(403))
-def create_note(notebook_id: str, body: NoteIn, caller: Writer) -> NoteOut:
+def create_note(notebook_id: str, body: NoteIn, caller: NotebookWriter) -> NoteOut:
     _notebook_exists(caller, notebook_id)
     try:
         note = notes.create(caller.user, notebook_id, body.title, body.body)
@@ -99,12 +107,12 @@ def create_note(notebook_id: str, body: NoteIn, caller: Writer) -> NoteOut:
 
 
 @router.get('/notes/{note_id}', summary='Read a note')
-def read_note(note_id: str, caller: Reader) -> NoteOut:
+def read_note(note_id: str, caller: NoteReader) -> NoteOut:
     return _out(_note(caller, note_id))
 
 
 @router.patch('/notes/{note_id}', summary='Change a note; every change is a new version', responses=responses(403))
-def update_note(note_id: str, body: NotePatch, caller: Writer) -> NoteOut:
+def update_note(note_id: str, body: NotePatch, caller: NoteWriter) -> NoteOut:
     _note(caller, note_id)
     try:
         note = notes.update(caller.user, note_id, title=body.title, body=body.body)
@@ -116,7 +124,7 @@ def update_note(note_id: str, body: NotePatch, caller: Writer) -> NoteOut:
 
 
 @router.delete('/notes/{note_id}', status_code=204, summary='Delete a note', responses=responses(403))
-def delete_note(note_id: str, caller: Writer) -> Response:
+def delete_note(note_id: str, caller: NoteWriter) -> Response:
     _note(caller, note_id)
     try:
         notes.delete(caller.user, note_id)
@@ -126,7 +134,7 @@ def delete_note(note_id: str, caller: Writer) -> Response:
 
 
 @router.get('/notes/{note_id}/versions', summary='List the versions of a note, newest first')
-def list_versions(note_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> VersionPage:
+def list_versions(note_id: str, caller: NoteReader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> VersionPage:
     _note(caller, note_id)
     rows = notes.versions(caller.user, note_id, limit=limit + 1, before=pagination.decode(cursor))
     page, next_cursor = pagination.cut(rows, limit, lambda v: (v.created_at, v.id))
@@ -152,7 +160,11 @@ def list_versions(note_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cu
         **responses(404, 422),
     },
 )
-async def export_notebook(notebook_id: str, caller: Reader, format: Literal['md', 'json', 'pdf'] = 'md') -> Response:  # noqa: A002
+async def export_notebook(
+    notebook_id: str,
+    caller: NotebookReader,
+    format: Literal['md', 'json', 'pdf'] = 'md',  # noqa: A002
+) -> Response:
     try:
         exported = await export.export_notebook(caller.user, notebook_id, format)
     except export.ExportError as e:

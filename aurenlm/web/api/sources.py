@@ -6,17 +6,18 @@ import asyncio
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aurenlm import repos
 from aurenlm.models import Source, User
+from aurenlm.sharing.roles import Capability
 from aurenlm.sources import service as sources
 from aurenlm.sources.service import MIME, SourceError
 from aurenlm.web.api import pagination
 from aurenlm.web.api.body import MultipartFile
-from aurenlm.web.api.deps import Reader, Uploader, Writer
+from aurenlm.web.api.deps import Access, Caller, NotebookReader
 from aurenlm.web.api.errors import ApiError, from_source_error, responses
 from aurenlm.web.api.notebooks import not_found as notebook_not_found
 from aurenlm.web.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -100,6 +101,7 @@ ADD_SOURCE_BODY: dict[str, Any] = {
     }
 }
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description='1-based page number')]
+SourceReader = Annotated[Caller, Depends(Access(needs=Capability.READ, via='source_id'))]
 FILE_TYPES = sorted({*MIME.values(), 'application/octet-stream'})
 
 
@@ -137,9 +139,13 @@ def _json_source(raw: bytes) -> UrlSourceIn | TextSourceIn:
     summary='Add a source: a file (multipart field "file"), {"url"} or {"title", "text"}',
     description='Answers at once with the queued source; poll GET /sources/{id} until its status is ready.',
     openapi_extra=ADD_SOURCE_BODY,
-    responses=responses(409, 503),
+    responses=responses(403, 409, 503),
 )
-async def add_source(notebook_id: str, request: Request, caller: Uploader) -> SourceOut:
+async def add_source(
+    notebook_id: str,
+    request: Request,
+    caller: Annotated[Caller, Depends(Access(write=True, group='upload', needs=Capability.EDIT_SOURCES))],
+) -> SourceOut:
     if await asyncio.to_thread(repos.notebooks.get, caller.user, notebook_id) is None:
         raise notebook_not_found()
     media_type = request.headers.get('content-type', '').split(';')[0].strip().lower()
@@ -160,7 +166,9 @@ async def add_source(notebook_id: str, request: Request, caller: Uploader) -> So
 
 
 @router.get('/notebooks/{notebook_id}/sources', summary="List a notebook's sources, oldest first")
-def list_sources(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> SourcePage:
+def list_sources(
+    notebook_id: str, caller: NotebookReader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> SourcePage:
     if repos.notebooks.get(caller.user, notebook_id) is None:
         raise notebook_not_found()
     after = pagination.decode(cursor)
@@ -170,7 +178,7 @@ def list_sources(notebook_id: str, caller: Reader, limit: Limit = DEFAULT_LIMIT,
 
 
 @router.get('/sources/{source_id}', summary='Read a source and its processing status')
-def get_source(source_id: str, caller: Reader) -> SourceOut:
+def get_source(source_id: str, caller: SourceReader) -> SourceOut:
     return SourceOut.of(_source(caller.user, source_id))
 
 
@@ -179,7 +187,7 @@ def get_source(source_id: str, caller: Reader) -> SourceOut:
     summary='The extracted text of one page (1-based; text without pages is page 1)',
     responses=responses(409),
 )
-def page_text(source_id: str, caller: Reader, page: PageNumber = 1) -> PageText:
+def page_text(source_id: str, caller: SourceReader, page: PageNumber = 1) -> PageText:
     source = _source(caller.user, source_id)
     if source.status != 'ready':
         raise ApiError(
@@ -197,8 +205,10 @@ def page_text(source_id: str, caller: Reader, page: PageNumber = 1) -> PageText:
     response_class=FileResponse,
     responses={200: {'description': 'The file, as an attachment', 'content': {t: {} for t in FILE_TYPES}}},
 )
-def download_source(source_id: str, caller: Reader) -> FileResponse:
-    source = _source(caller.user, source_id)
+def download_source(source_id: str, caller: SourceReader) -> FileResponse:
+    source = sources.for_download(caller.user, source_id)
+    if source is None:
+        raise source_not_found()
     path = sources.file_path(source)
     if path is None or not path.exists():
         raise ApiError(404, 'file_missing', 'The stored file for this source is missing. Add the source again.')
@@ -206,11 +216,17 @@ def download_source(source_id: str, caller: Reader) -> FileResponse:
     return FileResponse(path, media_type=source.mime or 'application/octet-stream', headers=attachment_headers(name))
 
 
-@router.delete('/sources/{source_id}', status_code=204, summary='Delete a source, its text and its file')
-def delete_source(source_id: str, caller: Writer) -> Response:
-    source = _source(caller.user, source_id)
-    if not repos.notebooks.can_write(caller.user, source.notebook_id):
-        raise ApiError(403, 'forbidden', 'You can read this notebook but not change it. Ask its owner for access.')
+@router.delete(
+    '/sources/{source_id}',
+    status_code=204,
+    summary='Delete a source, its text and its file',
+    responses=responses(403),
+)
+def delete_source(
+    source_id: str,
+    caller: Annotated[Caller, Depends(Access(write=True, needs=Capability.EDIT_SOURCES, via='source_id'))],
+) -> Response:
+    _source(caller.user, source_id)
     if not sources.delete(caller.user, source_id):
         raise source_not_found()
     return Response(status_code=204)
