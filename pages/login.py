@@ -86,8 +86,8 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
         ui.button('Sign in', on_click=attempt).props('unelevated').classes('w-full').mark('sign-in')
         second_step = two_factor.CodePrompt(ip, second_factor_passed)  # hidden until a right password
         # signed in at the identity provider, and this account asks for its TOTP code too (asked at the end below)
-        waiting = oidc_web.awaiting_second_factor(request) if oidc == oidc_web.SECOND_FACTOR else None
-        if oidc and waiting is None:  # single sign-on came back with a problem: a fixed message for its code
+        after_provider = oidc_web.awaiting_second_factor(request) if oidc == oidc_web.SECOND_FACTOR else None
+        if oidc and after_provider is None:  # single sign-on came back with a problem: a fixed message for its code
             error.text = oidc_web.message(oidc) or ''
         if settings.oidc_enabled:
             ui.label('or').classes('text-xs text-slate-500 self-center')
@@ -99,5 +99,5 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
             with ui.row().classes('w-full justify-center text-sm gap-1'):
                 ui.label('New here?')
                 ui.link('Create an account', '/register')
-        if waiting is not None:  # after every element of the card, so that the code step hides them all
-            second_step.ask(waiting)
+        if after_provider is not None:  # after every element of the card, so that the code step hides them all
+            second_step.ask(after_provider)
