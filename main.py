@@ -21,7 +21,7 @@ from aurenlm.config import ConfigError, Settings, get_settings
 from aurenlm.log import new_request_id, request_id_var, setup_logging
 from aurenlm.security import sessions
 from aurenlm.security.headers import SecurityHeadersMiddleware, socket_origin_check
-from aurenlm.web import api, auth, downloads, exports, health, oidc
+from aurenlm.web import account, api, auth, downloads, exports, health, oidc
 from aurenlm.web.proxies import TrustedProxyMiddleware
 from aurenlm.web.request_id import RequestIdMiddleware
 
@@ -224,6 +224,7 @@ def build(settings: Settings) -> None:
     app.include_router(oidc.router)
     app.include_router(downloads.router)
     app.include_router(exports.router)
+    app.include_router(account.router)
     api.mount(app)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page

@@ -50,7 +50,11 @@ class TokensPanel:
         expires = int(self.expiry.value or 0)
         try:
             made = tokens.issue(
-                self.user, self.name.value, can_write=self.scope.value == 'write', expires_days=expires or None
+                self.user,
+                self.name.value,
+                can_write=self.scope.value == 'write',
+                expires_days=expires or None,
+                ip=_client_ip(),
             )
         except tokens.TokenError as e:
             self.error.text = str(e)
@@ -119,9 +123,15 @@ class TokensPanel:
             action='Revoke',
         ):
             return
-        token_rows.revoke(self.user, row.id)
+        tokens.revoke(self.user, row.id, ip=_client_ip())
         ui.notify(f'Token “{row.name}” revoked')
         self.show()
+
+
+def _client_ip() -> str:
+    """The address of the browser this page serves (behind a configured proxy, the one it forwarded)."""
+    request = ui.context.client.request
+    return request.client.host if request.client else ''
 
 
 def build(user: User) -> TokensPanel:

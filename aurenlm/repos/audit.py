@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import or_, select
 
 from aurenlm import db
-from aurenlm.models import AuditEvent, User
+from aurenlm.models import AuditEvent, Notebook, User
 from aurenlm.repos import users
 
 PAGE = 50
@@ -66,3 +66,21 @@ def everyone(
     if action is not None:
         query = query.where(AuditEvent.action == action)
     return _page(query, before, limit)
+
+
+def emails_of(events: list[AuditEvent]) -> dict[str, str]:
+    """The emails of the accounts that acted in or were the subject of these events (deleted ones are missing)."""
+    ids = sorted({i for e in events for i in (e.user_id, e.target_id) if i})
+    if not ids:
+        return {}
+    with db.session() as s:
+        return dict(s.exec(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+def notebook_titles(events: list[AuditEvent]) -> dict[str, str]:
+    """The titles of the notebooks these events name in their detail (deleted ones are missing)."""
+    ids = sorted({e.detail['notebook_id'] for e in events if isinstance(e.detail.get('notebook_id'), str)})
+    if not ids:
+        return {}
+    with db.session() as s:
+        return dict(s.exec(select(Notebook.id, Notebook.title).where(Notebook.id.in_(ids))).all())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aurenlm.models import ApiToken, User, utcnow
+from aurenlm.repos import audit
 from aurenlm.repos import tokens as token_rows
 from aurenlm.repos import users
 
@@ -60,8 +61,8 @@ def clean_name(name: str) -> str:
     return name
 
 
-def issue(user: User, name: str, *, can_write: bool = False, expires_days: int | None = None) -> NewToken:
-    """Make a token for `user`. `expires_days` None means it never expires (until revoked)."""
+def issue(user: User, name: str, *, can_write: bool = False, expires_days: int | None = None, ip: str = '') -> NewToken:
+    """Make a token for `user` (audited). `expires_days` None means it never expires (until revoked)."""
     name = clean_name(name)
     expires_at = None
     if expires_days is not None:
@@ -77,7 +78,17 @@ def issue(user: User, name: str, *, can_write: bool = False, expires_days: int |
         can_write=can_write,
         expires_at=expires_at,
     )
+    audit.record(user.id, 'token_created', ip=ip, token=row.prefix, name=name, can_write=can_write)
     return NewToken(token=token, row=row)
+
+
+def revoke(user: User, token_id: str, *, ip: str = '') -> bool:
+    """Revoke one of the user's live tokens (audited); False when it is not theirs or already revoked."""
+    row = token_rows.get(user, token_id)
+    if row is None or not token_rows.revoke(user, token_id):
+        return False
+    audit.record(user.id, 'token_revoked', ip=ip, token=row.prefix, name=row.name)
+    return True
 
 
 def authenticate(token: str | None) -> Authenticated:

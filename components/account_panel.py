@@ -1,0 +1,99 @@
+"""The Settings page's "Your data": download everything as a ZIP, or delete the account after a typed confirmation,
+choosing for each shared notebook the person owns whether it goes to a member or is deleted."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from aurenlm.accounts import deletion
+from aurenlm.models import User
+from aurenlm.web.account import EXPORT_PATH
+
+DELETE = '__delete__'
+GONE_PATH = '/account-deleted'
+
+
+class AccountPanel:
+    def __init__(self, user: User, ip: str) -> None:
+        self.user, self.ip = user, ip
+        with ui.card().classes('w-full gap-3'):
+            ui.label('Your data').classes('text-lg font-medium')
+            with ui.row().classes('w-full items-center gap-3 no-wrap'):
+                with ui.column().classes('gap-0 grow'):
+                    ui.label('Download your data').classes('font-medium')
+                    ui.label(
+                        'A ZIP with every notebook you belong to as a JSON export (each can be imported again), '
+                        'your account details and your activity.'
+                    ).classes('text-sm text-slate-600')
+                ui.button('Download ZIP', icon='download', on_click=lambda: ui.download.from_url(EXPORT_PATH)).props(
+                    'outline aria-label="Download all your data as a ZIP"'
+                ).mark('export-account')
+            with ui.row().classes('w-full items-center gap-3 no-wrap'):
+                with ui.column().classes('gap-0 grow'):
+                    ui.label('Delete your account').classes('font-medium')
+                    ui.label(
+                        'Deletes the account with your notebooks, their sources and files, and signs you out '
+                        'everywhere. Notebooks you share can go to one of their members instead.'
+                    ).classes('text-sm text-slate-600')
+                ui.button('Delete account', icon='delete_forever', on_click=self.ask).props(
+                    'outline color=negative aria-label="Delete your account"'
+                ).mark('delete-account')
+
+    async def ask(self) -> None:
+        shared = deletion.shared_notebooks_owned(self.user)
+        choices: dict[str, ui.select] = {}
+        with ui.dialog() as dialog, ui.card().classes('w-full max-w-xl gap-3'):
+            ui.label('Delete your account?').classes('text-lg font-semibold')
+            ui.label(
+                'Your account, your notebooks with their sources, notes and chats, and your private chats in '
+                'notebooks shared with you are deleted, and you are signed out everywhere. This cannot be undone: '
+                'download your data first if you want to keep it.'
+            ).classes('text-slate-600')
+            if shared:
+                ui.label('You share these notebooks. Choose what happens to each:').classes('font-medium')
+                for notebook in shared:
+                    options = {DELETE: 'Delete it'} | {
+                        m.user_id: f'Give it to {m.email} ({m.role})' for m in notebook.members
+                    }
+                    with ui.row().classes('w-full items-center gap-3 no-wrap'):
+                        ui.label(notebook.title).classes('grow min-w-0 truncate')
+                        select = ui.select(options, label='Choose').props('outlined dense').classes('w-72')
+                        select.props['aria-label'] = f'What happens to {notebook.title}'  # a title: the dict
+                        select.mark('notebook-fate')
+                    choices[notebook.id] = select
+            confirm = (
+                ui.input('Type your email address to confirm')
+                .props('outlined dense autocomplete=off')
+                .classes('w-full')
+                .mark('confirm-delete-email')
+            )
+            confirm.props['aria-label'] = 'Type your email address to confirm'
+            error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('delete-error')
+            with ui.row().classes('w-full justify-end gap-2'):
+                ui.button('Cancel', on_click=dialog.close).props('flat autofocus')
+                go = ui.button('Delete my account', on_click=lambda: self.delete(dialog, choices, confirm, error))
+                go.props('unelevated color=negative').mark('confirm-delete-account')
+        dialog.open()
+
+    async def delete(
+        self, dialog: ui.dialog, choices: dict[str, ui.select], confirm: ui.input, error: ui.label
+    ) -> None:
+        error.text = ''
+        if (confirm.value or '').strip().lower() != self.user.email.lower():
+            error.text = f'Type {self.user.email} exactly to confirm.'
+            return
+        if any(select.value is None for select in choices.values()):
+            error.text = 'Choose what happens to each shared notebook: give it to a member, or delete it.'
+            return
+        transfer_to = {nid: select.value for nid, select in choices.items() if select.value != DELETE}
+        try:
+            await run.io_bound(deletion.delete_user, self.user, self.user, transfer_to=transfer_to, ip=self.ip)
+        except deletion.DeletionError as e:
+            error.text = str(e)
+            return
+        dialog.close()
+        ui.navigate.to(GONE_PATH)
+
+
+def build(user: User, ip: str) -> AccountPanel:
+    return AccountPanel(user, ip)
