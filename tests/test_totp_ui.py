@@ -7,6 +7,7 @@ import time
 
 import pyotp
 from nicegui.testing import User as TestUser
+from nicegui.testing.user_interaction import UserInteraction
 
 from aurenlm import repos
 from aurenlm.models import User
@@ -92,6 +93,27 @@ async def test_the_code_step_waits_only_a_few_minutes(user: TestUser, ann: User,
     await user.should_see('That took too long. Sign in with your password again.')
     await user.should_see(marker='password')
     await user.should_not_see('Your notebooks')
+
+
+def hidden(user: TestUser, marker: str) -> UserInteraction:
+    """An element of the page that is not shown, as a forged socket event would reach it."""
+    assert user.client is not None
+    found = {e for e in user.client.elements.values() if marker in e._markers}
+    assert found, marker
+    return UserInteraction(user, found, None)
+
+
+async def test_a_forged_code_without_the_password_step_signs_nobody_in(user: TestUser, ann: User) -> None:
+    app, _ = enrolled(ann)
+    await user.open('/login')
+    await user.should_not_see(marker='totp-code')
+    user.find(marker='email').type(ann.email)  # the email, but not the password
+    hidden(user, 'totp-code').type(app.now())
+    hidden(user, 'totp-verify').click()
+    await navigation_done()
+    await user.open('/')
+    await user.should_see(marker='sign-in')
+    assert totp.check(ann.id, app.now()).ok, 'the code was never even checked'
 
 
 async def test_back_returns_to_the_password_form(user: TestUser, ann: User) -> None:
