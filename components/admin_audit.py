@@ -57,6 +57,11 @@ class AdminAudit:
     def _action_options(self) -> dict[str, str]:
         return {ALL_ACTIONS: 'All actions'} | {a: a.replace('_', ' ') for a in admin.audit_actions(self.actor)}
 
+    def refresh(self) -> None:
+        """Newest events again, and the actions they hold (the filter's choices grow as things happen)."""
+        self.action.set_options(self._action_options(), value=self.action.value)
+        self.show()
+
     def show(self) -> None:
         self.rows.clear()
         self.before = None

@@ -28,6 +28,11 @@ class DeletionChoice:
     transfer_to: dict[str, str] = field(default_factory=dict)
 
 
+def counted(n: int, word: str) -> str:
+    """'1 notebook', '2 notebooks'."""
+    return f'{n} {word}' + ('' if n == 1 else 's')
+
+
 def _whole(value: float | None) -> int | None:
     return None if value is None else int(value)
 
@@ -39,9 +44,9 @@ async def ask_quotas(row: UserRow) -> Quotas | None:
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
         ui.label(f'Quotas for {person.email}').classes('text-lg font-semibold')
         ui.label(
-            f'They store {used.sources} sources, {human_bytes(used.bytes)} (sources they added, and sources in their '
-            'notebooks). A quota refuses new sources past it; nothing stored is removed. Leave a field empty for no '
-            'limit.'
+            f'They store {counted(used.sources, "source")}, {human_bytes(used.bytes)} (sources they added, and '
+            'sources in their notebooks). A quota refuses new sources past it; nothing stored is removed. '
+            'Leave a field empty for no limit.'
         ).classes('text-sm text-slate-600')
         sources = (
             ui.number('Most sources', value=person.quota_sources, min=0, precision=0, format='%d')
@@ -77,9 +82,9 @@ async def ask_deletion(row: UserRow, actor: User) -> DeletionChoice | None:
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg gap-3'):
         ui.label(f'Delete {person.email}?').classes('text-lg font-semibold')
         ui.label(
-            f'The account and everything it owns go for good: {row.notebooks_owned} notebooks with their sources, '
-            'notes, chats and files, its sessions and API tokens, and its private chats in notebooks of others. '
-            'Sources and notes it added to notebooks of others stay there. This cannot be undone.'
+            f'The account and everything it owns go for good: {counted(row.notebooks_owned, "notebook")} with '
+            'their sources, notes, chats and files, its sessions and API tokens, and its private chats in '
+            'notebooks of others. Sources and notes it added to notebooks of others stay there. This cannot be undone.'
         ).classes('text-sm text-slate-600')
         heirs: dict[str, ui.select] = {}
         if shared:

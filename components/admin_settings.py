@@ -17,7 +17,7 @@ from components import dialogs
 POLICIES = {
     RegistrationPolicy.open.value: 'Open: anyone who can reach this server can create an account',
     RegistrationPolicy.invite_only.value: 'Invite-only: only addresses a member has invited to a notebook',
-    RegistrationPolicy.closed.value: 'Closed: nobody; an admin creates accounts with `python -m aurenlm create-user`',
+    RegistrationPolicy.closed.value: 'Closed: nobody; an admin creates accounts on the command line (create-user)',
 }
 
 

@@ -15,6 +15,7 @@ from aurenlm.accounts.quotas import human_bytes
 from aurenlm.models import User
 from aurenlm.repos.admin import PAGE, UserRow
 from components import admin_dialogs, dialogs, frame
+from components.admin_dialogs import counted
 from components.timefmt import clock, relative
 
 GRID = 'auren-admin-grid w-full'
@@ -95,7 +96,7 @@ class AdminUsers:
         storage = human_bytes(used.bytes)
         if person.quota_storage_bytes is not None:
             storage += f' of {human_bytes(person.quota_storage_bytes)}'
-        sources = f'{used.sources} source' + ('' if used.sources == 1 else 's')
+        sources = counted(used.sources, 'source')
         if person.quota_sources is not None:
             sources += f' of {person.quota_sources}'
         with ui.column().classes('gap-0'):
@@ -200,7 +201,10 @@ class AdminUsers:
         except admin.AdminError as e:
             self._refused(e)
             return
-        ui.notify(f'{email}: {done.sessions} sessions ended, {done.tokens} tokens revoked', type='positive')
+        ui.notify(
+            f'{email}: {counted(done.sessions, "session")} ended, {counted(done.tokens, "token")} revoked',
+            type='positive',
+        )
         self.show()
 
     async def quotas(self, row: UserRow) -> None:
@@ -255,8 +259,8 @@ class AdminUsers:
             self._refused(e)
             return
         ui.notify(
-            f'{done.email} deleted: {done.notebooks_deleted} notebooks deleted, '
-            f'{done.notebooks_transferred} handed over',
+            f'{done.email} deleted, with {counted(done.notebooks_deleted, "notebook")}; '
+            f'{counted(done.notebooks_transferred, "notebook")} handed over',
             type='positive',
         )
         self.show()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 from aurenlm.accounts import admin
 from components import admin_audit, admin_settings, admin_users, frame
@@ -26,10 +27,19 @@ def admin_page(request: Request) -> None:
             accounts = ui.tab('Accounts', icon='group').mark('tab-accounts')
             settings = ui.tab('Registration and sign-in', icon='tune').mark('tab-settings')
             audit = ui.tab('Audit log', icon='history').mark('tab-audit')
-        with ui.tab_panels(tabs, value=accounts).classes('w-full bg-transparent').props('keep-alive'):
+        with ui.tab_panels(tabs, value=accounts).classes('w-full bg-transparent'):
             with ui.tab_panel(accounts).classes('p-0 pt-2'):
-                admin_users.build(user, ip)
+                people = admin_users.build(user, ip)
             with ui.tab_panel(settings).classes('p-0 pt-2 gap-4'):
                 admin_settings.build(user, ip)
             with ui.tab_panel(audit).classes('p-0 pt-2'):
-                admin_audit.build(user)
+                log = admin_audit.build(user)
+
+        def reopened(event: ValueChangeEventArguments) -> None:
+            # what the other tabs did (a disabled account, a changed setting) shows when a tab is opened again
+            if event.value == audit.props['name']:
+                log.refresh()
+            elif event.value == accounts.props['name']:
+                people.show()
+
+        tabs.on_value_change(reopened)

@@ -27,6 +27,7 @@ from aurenlm.repos import instance, usage
 from aurenlm.repos.users import RegistrationError
 from aurenlm.security import sessions, tokens
 from aurenlm.sources import service as sources
+from tests.apikit import api, error_of, token_for
 from tests.helpers import PASSWORD, changing, person
 
 
@@ -151,6 +152,20 @@ def test_disabling_signs_out_everywhere_refuses_tokens_and_enabling_restores_tok
     admin.enable(boss, ann.id)
     assert tokens.authenticate(token).user.id == ann.id
     assert sessions.resolve(browser_one) is None, 'enabling does not bring old sessions back'
+
+
+async def test_the_api_answers_a_disabled_accounts_token_with_401_until_it_is_enabled(boss: User, ann: User) -> None:
+    token = token_for(ann, write=True)
+    async with api(token) as client:
+        assert (await client.get('/notebooks')).status_code == 200
+        admin.disable(boss, ann.id)
+        for response in (await client.get('/notebooks'), await client.post('/notebooks', json={'title': 'Sneaky'})):
+            assert response.status_code == 401
+            assert response.headers['www-authenticate'] == 'Bearer'
+            assert error_of(response)['code'] == 'account_disabled'
+        admin.enable(boss, ann.id)
+        assert (await client.get('/notebooks')).status_code == 200
+    assert [n.title for n in repos.notebooks.list_for(ann)] == []
 
 
 def test_a_session_made_for_a_disabled_account_still_does_not_resolve(boss: User, ann: User) -> None:

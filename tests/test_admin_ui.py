@@ -99,7 +99,7 @@ async def test_deleting_an_account_waits_for_its_email_then_hands_over_a_shared_
     user.find(marker='delete-typed').type('m')
     assert user.find(marker='delete-confirm').elements.pop().enabled
     user.find(marker='delete-confirm').click()
-    await user.should_see('ann@example.com deleted: 0 notebooks deleted, 1 handed over')
+    await user.should_see('ann@example.com deleted, with 0 notebooks; 1 notebook handed over')
     assert repos.users.get(ann.id) is None
     assert repos.notebooks.role(carl, handbook.id) == 'owner'
 
@@ -135,7 +135,7 @@ async def test_resetting_2fa_and_cutting_off_ask_first(user: TestUser) -> None:
     user.find(marker=f'user-actions-{ann.id}').click()
     user.find(marker='admin-cut-off').click()
     await confirm(user, 'Sign ann@example.com out everywhere?')
-    await user.should_see('ann@example.com: 1 sessions ended, 0 tokens revoked')
+    await user.should_see('ann@example.com: 1 session ended, 0 tokens revoked')
     assert sessions.active(ann) == []
 
 
@@ -144,7 +144,7 @@ async def test_registration_policy_and_required_2fa_are_switched_on_the_page(use
     await open_admin(user)
     user.find(marker='tab-settings').click()
     await user.should_see('Who may create an account')
-    user.find('Closed: nobody; an admin creates accounts with `python -m aurenlm create-user`').click()
+    user.find('Closed: nobody; an admin creates accounts on the command line (create-user)').click()
     await user.should_see('Registration is now closed')
     assert instance.registration_policy() == 'closed'
     user.find(marker='require-2fa').click()
@@ -163,6 +163,12 @@ async def test_the_audit_tab_lists_everyones_events_and_filters_them(user: TestU
     await user.should_see('admin disable user')
     await user.should_see('token created')
     await user.should_see('name: laptop')
+    user.find(marker='tab-accounts').click()
+    user.find(marker=f'user-actions-{ann.id}').click()
+    user.find(marker='admin-enable').click()
+    await user.should_see('can sign in again')
+    user.find(marker='tab-audit').click()
+    await user.should_see('admin enable user')  # what was done since the page opened
     user.find(marker='audit-email').type('nobody@example.com')
     await user.should_see('No events match.')
 
