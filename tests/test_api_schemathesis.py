@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from aurenlm import repos
 from aurenlm.repos import tokens as token_rows
 from aurenlm.security import tokens
+from aurenlm.sharing import service as sharing
 from aurenlm.sources import service as sources
 from aurenlm.web.api import create_api
 from tests.helpers import person
@@ -49,7 +50,9 @@ def world(settings_env) -> dict[str, str]:
     notebook = repos.notebooks.create(ann, 'Schemathesis')
     source = asyncio.run(sources.add_text(ann, notebook.id, 'Seed', 'A seed source with a few words in it.'))
     asyncio.run(drain())
-    return {'notebook_id': notebook.id, 'source_id': source.id}
+    bob = person('bob@example.com')  # a member whose role the members routes can change
+    sharing.invite(ann, notebook.id, bob.email, 'viewer')
+    return {'notebook_id': notebook.id, 'source_id': source.id, 'user_id': bob.id}
 
 
 @schema.parametrize()
