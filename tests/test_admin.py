@@ -11,6 +11,7 @@ from aurenlm import __main__ as cli
 from aurenlm import db, repos
 from aurenlm.accounts import admin, deletion, registration
 from aurenlm.config import RegistrationPolicy, Settings, get_settings
+from aurenlm.exchange import export, importer
 from aurenlm.models import (
     AuthSession,
     ChatMessage,
@@ -29,6 +30,7 @@ from aurenlm.security import sessions, tokens
 from aurenlm.sources import service as sources
 from tests.apikit import api, error_of, token_for
 from tests.helpers import PASSWORD, changing, person
+from tests.sourcekit import ready_source
 
 
 @pytest.fixture
@@ -262,6 +264,20 @@ async def test_an_editor_cannot_fill_the_owners_quota(boss: User, ann: User) -> 
     with pytest.raises(sources.SourceError, match='notebook’s owner has reached their quota'):
         await sources.add_text(carl, notebook.id, 'Again', 'more ' * 20)
     assert usage.of(carl.id) == usage.of(ann.id) == usage.Usage(1, 100)  # it counts for both of them
+
+
+async def test_an_imported_notebook_counts_against_the_quotas_too(boss: User, ann: User) -> None:
+    notebook = repos.notebooks.create(ann, 'Papers')
+    for name in ('one.txt', 'two.txt'):
+        await ready_source(ann, notebook.id, name, f'{name} has a few words of its own. '.encode() * 20)
+    exported = await export.export_notebook(ann, notebook.id, 'json')
+    admin.set_quotas(boss, ann.id, max_sources=3, max_storage_bytes=None)
+    files_before = stored_files()
+    with pytest.raises(importer.NotebookImportError, match='quota of 3 sources leaves room for 1'):
+        await importer.import_notebook(ann, exported.content)
+    assert len(repos.notebooks.list_for(ann)) == 1 and stored_files() == files_before
+    admin.set_quotas(boss, ann.id, max_sources=4, max_storage_bytes=None)
+    assert (await importer.import_notebook(ann, exported.content)).sources == 2
 
 
 def test_quotas_must_be_whole_numbers_from_zero(boss: User, ann: User) -> None:

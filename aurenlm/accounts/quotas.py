@@ -74,3 +74,23 @@ def storage_problem(user: User, notebook_id: str, size: int | None = None) -> st
                 f'({human_bytes(left)} left). {fix}, or {ASK_ADMIN}.'
             )
     return None
+
+
+def import_problem(user: User, sources: int, size: int) -> str | None:
+    """Refuse an imported notebook (a new one, owned by `user`) whose sources would take them past a quota."""
+    person = users.get(user.id) or user
+    used = usage.of(person.id)
+    if person.quota_sources is not None and used.sources + sources > person.quota_sources:
+        left = max(0, person.quota_sources - used.sources)
+        return (
+            f'This export has {sources} sources, and your quota of {person.quota_sources} sources leaves room for '
+            f'{left}. Remove sources you no longer need, or {ASK_ADMIN}.'
+        )
+    if person.quota_storage_bytes is not None and used.bytes + size > person.quota_storage_bytes:
+        left = max(0, person.quota_storage_bytes - used.bytes)
+        return (
+            f'The sources of this export ({human_bytes(size)}) do not fit in your storage quota of '
+            f'{human_bytes(person.quota_storage_bytes)} ({human_bytes(left)} left). Remove sources you no longer '
+            f'need, or {ASK_ADMIN}.'
+        )
+    return None

@@ -17,6 +17,7 @@ from loguru import logger
 from pydantic import ValidationError
 
 from aurenlm import db, repos, studio
+from aurenlm.accounts import quotas
 from aurenlm.config import get_settings
 from aurenlm.exchange.rebuild import PlannedSource, clean, plan_source, write_rows
 from aurenlm.exchange.schema import SCHEMA_VERSION, ArtifactOut, Bundle, Probe, SourceOut
@@ -229,6 +230,9 @@ async def import_notebook(user: User, raw: bytes | str) -> ImportResult:
     importable = [s for s in bundle.sources if s.pages]
     skipped = [s.title for s in bundle.sources if not s.pages]
     planned = await asyncio.to_thread(lambda: [plan_source(s, notebook.id, user) for s in importable])
+    over_quota = quotas.import_problem(user, len(planned), sum(plan.row.size for plan in planned))
+    if over_quota:
+        raise NotebookImportError(over_quota)
     try:
         for plan in planned:
             if plan.drafts:
