@@ -26,8 +26,8 @@ class AccountPanel:
                         'your account details and your activity.'
                     ).classes('text-sm text-slate-600')
                 ui.button('Download ZIP', icon='download', on_click=lambda: ui.download.from_url(EXPORT_PATH)).props(
-                    'outline aria-label="Download all your data as a ZIP"'
-                ).mark('export-account')
+                    'outline no-wrap aria-label="Download all your data as a ZIP"'
+                ).classes('shrink-0').mark('export-account')
             with ui.row().classes('w-full items-center gap-3 no-wrap'):
                 with ui.column().classes('gap-0 grow'):
                     ui.label('Delete your account').classes('font-medium')
@@ -36,8 +36,8 @@ class AccountPanel:
                         'everywhere. Notebooks you share can go to one of their members instead.'
                     ).classes('text-sm text-slate-600')
                 ui.button('Delete account', icon='delete_forever', on_click=self.ask).props(
-                    'outline color=negative aria-label="Delete your account"'
-                ).mark('delete-account')
+                    'outline no-wrap color=negative aria-label="Delete your account"'
+                ).classes('shrink-0').mark('delete-account')
 
     async def ask(self) -> None:
         shared = deletion.shared_notebooks_owned(self.user)
@@ -55,19 +55,17 @@ class AccountPanel:
                     options = {DELETE: 'Delete it'} | {
                         m.user_id: f'Give it to {m.email} ({m.role})' for m in notebook.members
                     }
-                    with ui.row().classes('w-full items-center gap-3 no-wrap'):
-                        ui.label(notebook.title).classes('grow min-w-0 truncate')
-                        select = ui.select(options, label='Choose').props('outlined dense').classes('w-72')
+                    with ui.column().classes('w-full gap-1'):
+                        ui.label(notebook.title).classes('text-sm break-all')
+                        select = ui.select(options, label='Choose').props('outlined dense').classes('w-full')
                         select.props['aria-label'] = f'What happens to {notebook.title}'  # a title: the dict
                         select.mark('notebook-fate')
                     choices[notebook.id] = select
-            confirm = (
-                ui.input('Type your email address to confirm')
-                .props('outlined dense autocomplete=off')
-                .classes('w-full')
-                .mark('confirm-delete-email')
-            )
-            confirm.props['aria-label'] = 'Type your email address to confirm'
+            ask_for = f'To confirm, type your email address: {self.user.email}'
+            ui.label(ask_for).classes('text-sm')
+            confirm = ui.input('Your email address').props('outlined dense autocomplete=off').classes('w-full')
+            confirm.props['aria-label'] = ask_for  # an email address: the dict, not a props string
+            confirm.mark('confirm-delete-email')
             error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('delete-error')
             with ui.row().classes('w-full justify-end gap-2'):
                 ui.button('Cancel', on_click=dialog.close).props('flat autofocus')
