@@ -100,6 +100,20 @@ def test_the_admin_pages_dialogs_settings_and_audit_log(page: Page, server: Serv
     page.get_by_role('tab', name='Registration and sign-in').click()
     expect(page.get_by_text('Who may create an account on this server')).to_be_visible()
     settled_shot(page, 'admin-settings')
+    page.get_by_text('Invite-only: only addresses a member has invited to a notebook').click()
+    expect(page.get_by_text('Registration is now invite-only')).to_be_visible()
+    visitor = page.context.browser.new_context(base_url=server.url, viewport={'width': 1400, 'height': 900})
+    try:  # somebody without an invitation, at once: no restart, no reload of the admin's page
+        stranger = visitor.new_page()
+        stranger.goto('/register')
+        # (not submitted: registering is limited per address, and the other modules register from this one)
+        expect(stranger.get_by_text('This server is invite-only')).to_be_visible()
+        settled_shot(stranger, 'admin-register-invite-only')
+    finally:
+        visitor.close()
+        # the other e2e modules share this server and register through the page
+        page.get_by_text('Open: anyone who can reach this server can create an account').click()
+        expect(page.get_by_text('Registration is now open')).to_be_visible()
 
     page.get_by_role('tab', name='Audit log').click()
     expect(page.get_by_text('admin set quotas')).to_be_visible()  # done since the page was opened
