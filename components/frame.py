@@ -98,6 +98,14 @@ def shell(user: User, title: str) -> Iterator[None]:
         yield
 
 
+def _toggle(icon: str, name: str, tip: str, on_click: Callable[[], None]) -> ui.button:
+    """A header button that shows a drawer; its tooltip is its child, so it goes when the button does."""
+    with ui.button(icon=icon, on_click=on_click).props('flat round color=white') as button:
+        ui.tooltip(tip)
+    button.props['aria-label'] = name
+    return button
+
+
 class Workspace:
     """The notebook page: Sources | Chat | Studio, with the side panes as drawers on narrow screens."""
 
@@ -108,9 +116,7 @@ class Workspace:
         _theme()
         ui.page_title(f'{title} · {APP_NAME}')
         with ui.header().classes('items-center gap-2 px-2 py-1 bg-primary no-wrap'):
-            ui.button(icon='menu_book', on_click=lambda: self.left.toggle()).props(
-                'flat round color=white aria-label="Show sources"'
-            ).tooltip('Sources')
+            self.toggles = [_toggle('menu_book', 'Show sources', 'Sources', lambda: self.left.toggle())]
             _brand()
             self.title = (
                 ui.input(value=title)
@@ -131,9 +137,7 @@ class Workspace:
             self.actions = ui.row().classes('items-center gap-1 no-wrap')  # the page's own buttons (Share)
             _dark_toggle(user)
             _user_menu(user)
-            ui.button(icon='auto_awesome', on_click=lambda: self.right.toggle()).props(
-                'flat round color=white aria-label="Show studio"'
-            ).tooltip('Studio')
+            self.toggles.append(_toggle('auto_awesome', 'Show studio', 'Studio', lambda: self.right.toggle()))
         self.left = ui.left_drawer(bordered=True).props('width=340 breakpoint=1024').classes('p-0 auren-pane')
         self.right = ui.right_drawer(bordered=True).props('width=380 breakpoint=1024').classes('p-0 auren-pane')
         self.center = ui.column().classes('w-full h-[calc(100vh-56px)] p-0 gap-0 auren-chat-area')
@@ -143,6 +147,8 @@ class Workspace:
         for pane in (self.left, self.right):
             pane.clear()
             pane.hide()
+        for toggle in self.toggles:
+            toggle.delete()
         self.actions.clear()
         self.title.props('readonly')
         self._on_rename = None

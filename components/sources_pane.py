@@ -118,7 +118,11 @@ class SourceRow:
             self.pane.state.open_source(self.source.id)
 
     def _retry(self) -> None:
-        fresh = sources.retry(self.pane.state.user, self.source.id)
+        try:
+            fresh = sources.retry(self.pane.state.user, self.source.id)
+        except sources.SourceError as e:  # a role that does not allow it: the message says what it allows
+            ui.notify(str(e), type='warning', multi_line=True)
+            return
         if fresh is not None:
             self.show(fresh)
 
@@ -141,7 +145,14 @@ class SourceRow:
         ok = await dialogs.confirm(
             'Delete source?', f'“{self.source.title}” and its passages will be removed from this notebook.'
         )
-        if ok and sources.delete(self.pane.state.user, self.source.id):
+        if not ok:
+            return
+        try:
+            deleted = sources.delete(self.pane.state.user, self.source.id)
+        except sources.SourceError as e:
+            ui.notify(str(e), type='warning', multi_line=True)
+            return
+        if deleted:
             ui.notify('Source deleted', type='positive')
             self.pane.refresh()
 
