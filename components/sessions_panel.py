@@ -34,8 +34,8 @@ class SessionsPanel:
             self.rows = ui.column().classes('w-full gap-0')
             with ui.row().classes('gap-2'):
                 self.others = (
-                    ui.button('Sign out everywhere else', icon='devices_other', on_click=self.sign_out_others)
-                    .props('outline aria-label="Sign out everywhere else"')
+                    ui.button('Sign out all other sessions', icon='devices_other', on_click=self.sign_out_others)
+                    .props('outline aria-label="Sign out all other sessions"')
                     .mark('sign-out-others')
                 )
                 ui.button('Sign out everywhere', icon='logout', on_click=self.sign_out_everywhere).props(
@@ -85,7 +85,7 @@ class SessionsPanel:
 
     async def sign_out_others(self) -> None:
         if not await dialogs.confirm(
-            'Sign out everywhere else?',
+            'Sign out all other sessions?',
             'Every other browser and device signed in to your account will have to sign in again. This one stays.',
             action='Sign out others',
         ):

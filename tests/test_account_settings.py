@@ -166,7 +166,7 @@ async def test_sign_out_everywhere_else_keeps_only_this_browser(user: User, ann:
     others = [sessions.create(ann, user_agent=ua) for ua in (CHROME_ON_LINUX, SAFARI_ON_IPHONE)]
     await signed_in_settings(user)
     user.find(marker='sign-out-others').click()
-    await confirm(user, 'Sign out everywhere else?')
+    await confirm(user, 'Sign out all other sessions?')
     await user.should_see('Signed out 2 other sessions')
     assert all(sessions.resolve(o.token) is None for o in others)
     with db.session() as s:

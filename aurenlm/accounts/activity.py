@@ -28,7 +28,7 @@ WORDS: dict[str, tuple[str | None, str | None]] = {
     'recovery_codes_regenerated': ('Made new recovery codes', None),
     'totp_reset': ("Reset someone's two-factor sign-in", 'Your two-factor sign-in was reset by an admin'),
     'session_revoked': ('Signed out a session', None),
-    'sessions_revoked_others': ('Signed out everywhere else', None),
+    'sessions_revoked_others': ('Signed out all other sessions', None),
     'signed_out_everywhere': ('Signed out everywhere', None),
     'token_created': ('Created an API token', None),
     'token_revoked': ('Revoked an API token', None),
