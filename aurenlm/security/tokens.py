@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aurenlm.models import ApiToken, User, utcnow
-from aurenlm.repos import audit
+from aurenlm.repos import audit, users
 from aurenlm.repos import tokens as token_rows
-from aurenlm.repos import users
 
 PREFIX = 'aur_'
 SHOWN_PREFIX = len(PREFIX) + 6  # 'aur_Ab3xY_': enough to tell tokens apart in a list, far too little to use
