@@ -59,6 +59,8 @@ def test_b_resets_a_forgotten_password_through_the_mail(page: Page, server: Serv
     server.cli('create-user', '--email', email, '--password', OLD_PASSWORD)
 
     page.goto('/login')
+    expect(page.get_by_role('link', name='Forgot password?')).to_be_visible()
+    shot(page, 'accounts-00-sign-in')
     page.get_by_role('link', name='Forgot password?').click()
     expect(page.get_by_text('Reset your password')).to_be_visible()
     page.get_by_label('Email').fill(email)

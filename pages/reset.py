@@ -16,7 +16,7 @@ from pages.login import client_ip
 def reset_page(request: Request, token: str = '') -> None:
     ip = client_ip(request)
     account = reset.account_for(token)
-    with frame.public('Choose a new password'):
+    with frame.public('Reset your password'):
         if account is None:
             ui.label(reset.EXPIRED).classes('text-slate-600').mark('reset-expired')
             ui.link('Ask for a new link', '/forgot').classes('text-sm self-center')
