@@ -156,7 +156,7 @@ class Workspace:
         with self.center:
             with ui.column().classes('w-full h-full items-center justify-center gap-3 p-6').mark('no-access'):
                 ui.icon('lock', size='48px').classes('text-slate-400')
-                ui.label(headline).classes('text-2xl font-semibold').props('role=alert')
+                ui.label(headline).classes('text-2xl font-semibold')  # the notification beside it is the alert
                 ui.label(hint).classes('text-slate-500 text-center')
                 ui.link('Back to your notebooks', '/').classes('text-primary').mark('back-home')
 

@@ -57,7 +57,7 @@ class ShareDialog:
             self.email.on('keydown.enter', self._send)
             self.role = (
                 ui.toggle(ROLE_OPTIONS, value='viewer')
-                .props('no-caps dense unelevated toggle-color=primary aria-label="Role"')
+                .props('no-caps unelevated toggle-color=primary color=grey-3 text-color=grey-9 aria-label="Role"')
                 .mark('share-role')
             )
             ui.button('Send', icon='send', on_click=self._send).props('unelevated no-caps').mark('share-send')
@@ -204,8 +204,7 @@ def share_button(state: NotebookState, dialog: ShareDialog) -> ui.button:
         button = ui.button('Share', icon='person_add', on_click=dialog.open)
         button.props('unelevated no-caps dense color=white text-color=primary aria-label="Share notebook"')
         return button.mark('share-button')
-    button = ui.button(icon='group', on_click=dialog.open)
-    button.props('flat round color=white aria-label="People in this notebook"').tooltip(
-        f'People · you are {roles.label(state.role).lower()}'
-    )
+    with ui.button(roles.label(state.role), icon='group', on_click=dialog.open) as button:
+        ui.tooltip('People in this notebook, and your role')
+    button.props('flat no-caps dense color=white aria-label="People in this notebook"')
     return button.mark('members-button')

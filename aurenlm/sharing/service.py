@@ -52,7 +52,7 @@ def _announce(notebook_id: str, user_id: str, role: str | None) -> None:
     events.publish(events.notebook_topic(notebook_id), {'type': 'member', 'user_id': user_id, 'role': role})
 
 
-def _audit(user: User, action: str, notebook_id: str, *, target_id: str | None = None, **detail: str) -> None:
+def _audit(user: User, action: str, notebook_id: str, *, target_id: str | None = None, **detail: object) -> None:
     repos.audit.record(
         user.id, action, ip=access.client_ip.get(), target_id=target_id, notebook_id=notebook_id, **detail
     )
@@ -178,8 +178,14 @@ def rename_notebook(user: User, notebook_id: str, title: str) -> Notebook | None
 
 @guarded(Capability.MANAGE, via='notebook_id', missing=False, refuse=SharingForbidden)
 def delete_notebook(user: User, notebook_id: str) -> bool:
-    """The notebook with everything in it, for every member, and its stored files."""
-    return sources.delete_notebook(user, notebook_id)
+    """The notebook with everything in it, for every member, and its stored files; members' open pages close."""
+    others = [m.user_id for m in members.page(user, notebook_id, limit=10_000) if m.user_id != user.id]
+    if not sources.delete_notebook(user, notebook_id):
+        return False
+    _audit(user, 'notebook_deleted', notebook_id, members=len(others))
+    for member_id in others:
+        _announce(notebook_id, member_id, None)
+    return True
 
 
 # -- anyone's own membership --------------------------------------------------------------------------------------
