@@ -13,6 +13,7 @@ from aurenlm.models import ChatMessage, Note
 from aurenlm.notes import diffing
 from aurenlm.notes import service as notes
 from aurenlm.repos.notes import VersionInfo
+from aurenlm.sharing.roles import Capability
 from components import frame, timefmt
 from components.notebook_state import NotebookState
 
@@ -94,7 +95,7 @@ class HistoryDialog:
                 label = timefmt.relative(version.created_at) + (' · current' if current else '')
                 ui.label(label).classes('text-sm font-medium').mark('version-time')
                 ui.label(f'{when} · {version.author}').classes('text-xs text-slate-500').mark('version-author')
-            if not current:
+            if not current and self.state.can(Capability.WRITE_NOTES):  # a viewer compares; restoring is a write
                 restore = ui.button(icon='restore', on_click=lambda v=version: self.restore(v))
                 restore.props('flat round dense size=sm').tooltip('Restore this version').mark('restore-version')
                 restore.props['aria-label'] = f'Restore the version of {when}'

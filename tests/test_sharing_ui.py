@@ -196,3 +196,19 @@ async def test_the_owner_transfers_ownership_and_becomes_an_editor(user: TestUse
     await user.should_see('bob@example.com now owns this notebook')
     assert repos.members.role_of(bob.id, notebook.id) == 'owner'
     assert repos.members.role_of(ann.id, notebook.id) == 'editor'
+
+
+async def test_a_viewer_compares_note_versions_but_cannot_restore_one(user: TestUser, ann, bob, notebook) -> None:
+    from aurenlm.notes import service as notes
+
+    note = notes.create(ann, notebook.id, 'Low tide', 'First draft.')
+    notes.update(ann, note.id, body='Second draft.')
+    sharing.invite(ann, notebook.id, 'bob@example.com', 'viewer')
+    await sign_in(user, 'bob@example.com')
+    await user.open(f'/notebook/{notebook.id}')
+    user.find('Notes').click()
+    user.find(marker='note-card').click()
+    await user.should_see('Read only')
+    user.find(marker='note-history').click()
+    await user.should_see(marker='version-time')
+    await user.should_not_see(marker='restore-version')
