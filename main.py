@@ -79,6 +79,8 @@ def refuse_events_after_sign_out() -> None:
 
     handlers = core.sio.handlers.get('/', {})
     original = handlers['event']
+    if getattr(original, '_auren_guarded', False):  # built once per process: the test fixture builds many times
+        return
 
     @functools.wraps(original)
     def event(sid: str, msg: dict) -> None:
@@ -94,6 +96,7 @@ def refuse_events_after_sign_out() -> None:
                 access.client_ip.set(client.ip)  # for the audit of a refused action
         return original(sid, msg)
 
+    event._auren_guarded = True  # type: ignore[attr-defined]
     handlers['event'] = event
 
 
