@@ -84,6 +84,12 @@ def _details(event: AuditEvent, me_email: str, titles: dict[str, str]) -> str:
     return ' · '.join(parts)
 
 
+def shown_ip(event: AuditEvent, me_id: str) -> str:
+    """The address an event came from, when it is the person's to see: their own, or an unknown actor's (a failed
+    sign-in, a reset request). Another known person's address (an owner sharing, an admin acting) stays theirs."""
+    return event.ip if event.user_id in (me_id, None) else ''
+
+
 def entries(
     events: list[AuditEvent], me_id: str, me_email: str, emails: dict[str, str], titles: dict[str, str]
 ) -> list[Entry]:
@@ -96,5 +102,7 @@ def entries(
             if mine
             else emails.get(event.user_id or '', 'Unknown' if event.user_id is None else 'Deleted account')
         )
-        out.append(Entry(event.created_at, _what(event, mine), who, event.ip, _details(event, me_email, titles)))
+        out.append(
+            Entry(event.created_at, _what(event, mine), who, shown_ip(event, me_id), _details(event, me_email, titles))
+        )
     return out

@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 
 from aurenlm import repos
+from aurenlm.accounts import activity
 from aurenlm.exchange import export
 from aurenlm.models import User, utcnow
 from aurenlm.repos.notebooks import NotebookSummary
@@ -47,7 +48,7 @@ def _activity(user: User) -> list[dict]:
             'at': e.created_at.isoformat(),
             'action': e.action,
             'by_me': e.user_id == user.id,
-            'ip': e.ip,
+            'ip': activity.shown_ip(e, user.id),  # never another member's or an admin's address
             'detail': e.detail,
         }
         for e in events
