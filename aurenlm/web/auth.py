@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from aurenlm.config import Settings, get_settings
 from aurenlm.models import User
-from aurenlm.security import sessions
+from aurenlm.security import sessions, totp
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,8 +39,14 @@ def session_token(request: Request | None) -> str | None:
 
 
 def current_user(request: Request | None):
-    """The signed-in user of this request, resolved now (a revoked session stops working at once), or None."""
-    return sessions.resolve(session_token(request))
+    """The signed-in user of this request, resolved now (a revoked session stops working at once), or None.
+
+    While the instance requires two-factor sign-in, an account without it is nobody here either (as on every page
+    but the set-up one, pages/guard.py): a file or an export is not a way around setting it up."""
+    user = sessions.resolve(session_token(request))
+    if user is not None and totp.must_enrol(user):
+        return None
+    return user
 
 
 def safe_next(raw: str | None) -> str:
