@@ -18,14 +18,16 @@ def change_password(user: User, current: str, new: str, *, keep_token: str | Non
     """Answers how many other sessions were signed out. Wrong current passwords count like failed sign-ins of the
     account (RATE_LOGIN), so a borrowed open session cannot be used to guess the password behind it."""
     settings = get_settings()
-    waiting = ratelimit.check(settings.rate_login, 'password-change', user.id)
+    # counted before the check, not after a wrong one: the page runs this in a thread, so guesses sent at once would
+    # otherwise all pass a look at the count before any of them was counted
+    waiting = ratelimit.hit(settings.rate_login, 'password-change', user.id)
     if not waiting.allowed:
         raise PasswordChangeError(waiting.wait_message())
     stored = users.get(user.id)
     if stored is None or not passwords.verify_password(stored.password_hash, current or ''):
-        ratelimit.hit(settings.rate_login, 'password-change', user.id)
         audit.record(user.id, 'password_change_failed', ip=ip)
         raise PasswordChangeError('Your current password is not right. Type it again.')
+    ratelimit.forget(settings.rate_login, 'password-change', user.id)  # only wrong current passwords stay counted
     if new == current:
         raise PasswordChangeError('The new password is the same as the current one. Choose a different one.')
     problem = passwords.password_problem(new or '', stored.email)

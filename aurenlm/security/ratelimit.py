@@ -77,6 +77,11 @@ def check(rule: str, *keys: str) -> Verdict:
     return Verdict(False, max(1, math.ceil(reset_at - time.time())))
 
 
+def forget(rule: str, *keys: str) -> None:
+    """Start the count for these keys again (a guess that was counted up front turned out right)."""
+    limiter().clear(parse(rule), *keys)
+
+
 # -- sign-in: failures only, per account and per address, with a doubling wait --------------------------------------
 
 _FAILURES = 'aurenlm-signin-failures'
