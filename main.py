@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from fastapi import APIRouter
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 from nicegui import app, core, ui
@@ -215,6 +216,17 @@ def place_browser_storage(settings: Settings) -> None:
     app.storage._general.initialize_sync()
 
 
+def include_routers(*routers: APIRouter) -> None:
+    """Our routers have no lifespan of their own, but FastAPI wraps the app's lifespan once per include; the test
+    fixture builds the app once per test on the same app object, so the wrappers would nest until Python's
+    recursion limit. Keep the app's lifespan as it was."""
+    lifespan = app.router.lifespan_context
+    for router in routers:
+        assert not router.on_startup and not router.on_shutdown, 'start-up work belongs in main.py, not a router'
+        app.include_router(router)
+    app.router.lifespan_context = lifespan
+
+
 def build(settings: Settings) -> None:
     place_browser_storage(settings)
     install_middleware(settings)
@@ -222,12 +234,7 @@ def build(settings: Settings) -> None:
     install_error_pages()
     install_worker()
     install_session_purge()
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(oidc.router)
-    app.include_router(downloads.router)
-    app.include_router(exports.router)
-    app.include_router(account.router)
+    include_routers(health.router, auth.router, oidc.router, downloads.router, exports.router, account.router)
     api.mount(app)
     app.add_static_files('/assets', ROOT / 'assets')
     import pages  # noqa: F401 - registers every page

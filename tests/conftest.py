@@ -28,6 +28,23 @@ pytest_plugins = ['nicegui.testing.user_plugin']
 
 DATA = Path(__file__).parent / 'data'
 BACKEND = os.environ.get('AURENLM_TEST_DB', 'sqlite')
+# a developer's own settings of these kinds must not change what a test sees
+ISOLATED_SETTINGS = (
+    'GEMINI_',
+    'FEATURE_',
+    'RATE_',
+    'REDIS_URL',
+    'ENVIRONMENT',
+    'CLAMD_',
+    'ALLOW_PRIVATE',
+    'OIDC_',
+    'SMTP_',
+    'MAIL_',
+    'PUBLIC_URL',
+    'REGISTRATION_POLICY',
+    'FORWARDED_ALLOW_IPS',
+    'LOGIN_BACKOFF',
+)
 TEST_SECRET = 'test-secret-' + 'x' * 40
 
 
@@ -82,7 +99,7 @@ def fresh_state(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """Each test: an empty database, its own DATA_DIR, default settings, fresh rate limits."""
     data_dir = tmp_path / 'data'
     for name in list(os.environ):
-        if name.startswith(('GEMINI_', 'FEATURE_', 'RATE_', 'REDIS_URL', 'ENVIRONMENT', 'CLAMD_', 'ALLOW_PRIVATE')):
+        if name.startswith(ISOLATED_SETTINGS):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv('DATABASE_URL', database_url)
     monkeypatch.setenv('DATA_DIR', str(data_dir))
