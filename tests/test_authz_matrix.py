@@ -21,23 +21,26 @@ from typing import Any
 
 import httpx
 import pytest
-from nicegui import Client, ElementFilter, core
+from nicegui import Client, ElementFilter, core, ui
 from nicegui.testing import User
 from sqlmodel import func, select
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from aurenlm import db
+from aurenlm.accounts import admin
 from aurenlm.accounts.admin import NotAdmin
 from aurenlm.config import reset_settings
 from aurenlm.models import AuditEvent
-from aurenlm.security import ratelimit
+from aurenlm.notes import service as notes
+from aurenlm.repos import members
+from aurenlm.security import ratelimit, sessions
 from aurenlm.sharing.access import Forbidden
 from aurenlm.web import auth
 from aurenlm.web.api import create_api
 from tests import authz_table as table
 from tests.authz_calls import API_CALLS, HTTP_PATHS, SERVICE_CALLS, ServiceCall, path_value
-from tests.authz_world import CALLERS, Cell, World, build, events_refused, web_pages
+from tests.authz_world import CALLERS, Cell, World, build, events_refused, quick_person, web_pages
 from tests.conftest import TEST_SECRET, empty_database
 from tests.helpers import navigation_done
 
@@ -435,6 +438,45 @@ async def service_outcome(world: World, caller: str, row: str) -> object:
     except Exception as e:  # noqa: BLE001 - every refusal is an outcome to compare
         return caught(spec, e, cell, before)
     return spec.judge(result, cell)
+
+
+async def socket_click(user: User, marker: str) -> None:
+    """A click as the browser sends it: a socket event through the handler main.py wraps, not a direct call."""
+    (button,) = user.find(marker=marker).elements
+    listener = next(i for i, listener in button._event_listeners.items() if listener.type == 'click')
+    assert user.client is not None
+    event = {'client_id': user.client.id, 'id': button.id, 'listener_id': listener, 'args': []}
+    answer = core.sio.handlers['/']['event']('a socket', event)
+    if inspect.isawaitable(answer):
+        await answer
+    await asyncio.sleep(0.05)
+
+
+async def test_the_signed_out_cells_rest_on_the_event_gate_main_py_installs(user: User, world: World) -> None:
+    """The service rows ask the gate (pages/guard.refuses_events) instead of sending events: here, once, the real
+    thing. An editor with the notebook open adds a note; an admin disables the account; the page's next note goes
+    nowhere, and the browser is sent to sign in."""
+    newcomer = quick_person('editor', world.serial)
+    members.add(world.team.id, newcomer.id, 'editor')
+
+    def their_notes() -> int:
+        return len([n for n in notes.list_notes(world.owner, world.team.id, limit=1000) if n.user_id == newcomer.id])
+
+    user.http_client.cookies.set(auth.cookie_name(), sessions.create(newcomer).token)
+    await user.open(f'/notebook/{world.team.id}')
+    user.find(kind=ui.tab, content='Notes').click()
+    await user.should_see(marker='new-note')
+    await socket_click(user, 'new-note')
+    await user.should_see(marker='note-editor')
+    assert their_notes() == 1, 'a click on New note writes a note'
+    user.find(marker='notes-back').click()
+    await user.should_see(marker='new-note')
+
+    admin.disable(world.people['admin'], newcomer.id)
+    await socket_click(user, 'new-note')
+    await navigation_done()
+    assert user.back_history[-1] == '/login'
+    assert their_notes() == 1
 
 
 @pytest.mark.parametrize('row', list(table.SERVICES))
