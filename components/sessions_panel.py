@@ -28,9 +28,10 @@ class SessionsPanel:
         self.on_change = on_change
         with ui.card().classes('w-full gap-2') as self.root:
             ui.label('Signed-in sessions').classes('text-lg font-medium')
-            ui.label('Every browser signed in to your account. Sign out any you do not recognise.').classes(
-                'text-sm text-slate-600'
-            )
+            ui.label(
+                'Every browser signed in to your account. Sign out any you do not recognise. '
+                'Scripts using an API token are not sessions: revoke their tokens under API tokens below.'
+            ).classes('text-sm text-slate-600')
             self.rows = ui.column().classes('w-full gap-0')
             with ui.row().classes('gap-2'):
                 self.others = (

@@ -59,9 +59,10 @@ def reset_page(request: Request, token: str = '') -> None:
             error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('reset-error')
             ui.button('Set new password', on_click=submit).props('unelevated').classes('w-full').mark('set-password')
         with done:
-            ui.label('Your password has been changed, and every device that was signed in is signed out.').classes(
-                'text-positive'
-            ).props('role=status').mark('reset-done')
+            ui.label(
+                'Your password has been changed, every device that was signed in is signed out, and every API token '
+                'of the account is revoked: make new ones under Settings → API tokens.'
+            ).classes('text-positive').props('role=status').mark('reset-done')
             ui.button('Sign in', on_click=lambda: ui.navigate.to('/login')).props('unelevated').classes('w-full').mark(
                 'go-sign-in'
             )

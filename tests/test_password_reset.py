@@ -20,6 +20,7 @@ from aurenlm import db, repos
 from aurenlm.accounts import reset
 from aurenlm.models import AuditEvent, PasswordReset
 from aurenlm.security import sessions
+from aurenlm.security import tokens as security_tokens
 from tests.fakes.mailbox import Mailbox, free_port, running_mailbox
 from tests.helpers import PASSWORD, changing, person, sign_in
 
@@ -167,6 +168,32 @@ async def test_a_reset_signs_out_every_session_and_is_audited(mailbox: Mailbox) 
     (done,) = events('password_reset')
     assert (done.user_id, done.ip) == (ann.id, '10.0.0.2')
     assert [e.action for e in repos.audit.for_user(ann)][:2] == ['password_reset', 'password_reset_requested']
+
+
+async def test_a_reset_revokes_every_api_token_so_a_hijackers_token_dies_with_the_recovery(mailbox: Mailbox) -> None:
+    ann = person('ann@example.com')
+    planted = security_tokens.issue(ann, 'hijacker script', can_write=True)  # made while someone else held her session
+    her_own = security_tokens.issue(ann, 'backup job')
+    await reset.ask('ann@example.com', ip='10.0.0.1')
+    reset.choose_password(token_of(mailbox.wait_for('ann@example.com')), NEW_PASSWORD, ip='10.0.0.2')
+    for made in (planted, her_own):
+        with pytest.raises(security_tokens.TokenRejected) as refused:
+            security_tokens.authenticate(made.token)
+        assert refused.value.code == 'token_revoked'
+    (done,) = events('password_reset')
+    assert (done.user_id, done.ip) == (ann.id, '10.0.0.2')
+    assert done.detail['tokens_revoked'] == 2, 'the activity log says how many tokens the reset revoked'
+
+
+async def test_the_done_message_says_api_tokens_were_revoked(user: User, mailbox: Mailbox) -> None:
+    person('ann@example.com')
+    await reset.ask('ann@example.com', ip='10.0.0.1')
+    await user.open(mailbox.wait_for('ann@example.com').reset_path())
+    user.find(marker='password').type(NEW_PASSWORD)
+    user.find(marker='confirm').type(NEW_PASSWORD)
+    user.find(marker='set-password').click()
+    await user.should_see(marker='reset-done', retries=100)
+    await user.should_see('API tokens')
 
 
 async def test_a_refused_password_keeps_the_link(user: User, mailbox: Mailbox) -> None:

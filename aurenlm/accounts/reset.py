@@ -4,7 +4,8 @@ Asking for a link answers the same whatever the address: an address with an acco
 one gets a short notice saying so (see docs/accounts.md, "Why a mail goes out for unknown addresses"). Both paths send a
 mail, so a mail server that is down fails both alike, and the person is told the mail could not be sent without learning
 whether the account exists. Requests are limited per address and per client address, counted the same for both.
-Choosing the new password signs the account out everywhere; the person then signs in (with their 2FA code, if enrolled).
+Choosing the new password signs the account out everywhere and revokes its API tokens; the person then signs in
+(with their 2FA code, if enrolled).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aurenlm.accounts import mailer
 from aurenlm.config import get_settings
 from aurenlm.models import PasswordReset, User, utcnow
 from aurenlm.repos import audit, users
+from aurenlm.repos import tokens as token_rows
 from aurenlm.security import passwords, ratelimit, sessions
 
 RESET_TTL = timedelta(minutes=30)
@@ -180,8 +182,10 @@ def choose_password(token: str | None, new_password: str, *, ip: str = '') -> Us
             s.rollback()
             raise ResetError(EXPIRED)
         users.store_password(s, user.id, new_hash)  # and the account's other links die too
+        # a token made by whoever held the account must not outlive its recovery: same transaction as the password
+        revoked_tokens = token_rows.revoke_all_in(s, user.id)
         s.commit()
     sessions.revoke_all(user)
     ratelimit.signin_succeeded(user.email)  # they proved they hold the mailbox: a lock from a guesser is lifted
-    audit.record(user.id, 'password_reset', ip=ip)
+    audit.record(user.id, 'password_reset', ip=ip, tokens_revoked=revoked_tokens)
     return user

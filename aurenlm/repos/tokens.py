@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from aurenlm import db
 from aurenlm.models import ApiToken, User, utcnow
@@ -45,6 +45,14 @@ def revoke(user: User, token_id: str) -> bool:
         )
         s.commit()
         return bool(result.rowcount)
+
+
+def revoke_all_in(s: Session, user_id: str) -> int:
+    """Revoke every live token of the account inside the caller's transaction; answers how many."""
+    result = s.exec(
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)
 
 
 def by_hash(token_hash: str) -> tuple[ApiToken, User] | None:
