@@ -41,7 +41,7 @@ from aurenlm.web.api import create_api
 from tests import authz_table as table
 from tests.authz_calls import API_CALLS, HTTP_PATHS, SERVICE_CALLS, ServiceCall, path_value
 from tests.authz_world import CALLERS, Cell, World, build, events_refused, quick_person, web_pages
-from tests.conftest import TEST_SECRET, empty_database
+from tests.conftest import ISOLATED_SETTINGS, TEST_SECRET, empty_database
 from tests.helpers import navigation_done
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     data_dir = tmp_path_factory.mktemp('authz') / 'data'
     with pytest.MonkeyPatch.context() as env:
         for name in list(os.environ):
-            if name.startswith(('GEMINI_', 'FEATURE_', 'RATE_', 'REDIS_URL', 'ENVIRONMENT', 'CLAMD_', 'ALLOW_PRIVATE')):
+            if name.startswith(ISOLATED_SETTINGS):
                 env.delenv(name, raising=False)
         env.setenv('DATABASE_URL', database_url)
         env.setenv('DATA_DIR', str(data_dir))
