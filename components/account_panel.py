@@ -1,4 +1,5 @@
-"""The Settings page's "Your data": download everything as a ZIP, or delete the account after a typed confirmation,
+"""The Settings page's "Your data": download everything as a ZIP, or delete the account after a typed confirmation
+and the current password (or a 2FA code, or for an account made by single sign-on a recent sign-in),
 choosing for each shared notebook the person owns whether it goes to a member or is deleted."""
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from aurenlm.web.account import EXPORT_PATH
 
 DELETE = '__delete__'
 GONE_PATH = '/account-deleted'
+CODE_FIELD = 'outlined dense autocomplete=one-time-code'
+HIDDEN_FIELD = 'outlined dense type=password autocomplete=current-password'  # noqa: S105 (Quasar props)
 
 
 class AccountPanel:
-    def __init__(self, user: User, ip: str) -> None:
-        self.user, self.ip = user, ip
+    def __init__(self, user: User, ip: str, session_token: str | None) -> None:
+        self.user, self.ip, self.session_token = user, ip, session_token
         with ui.card().classes('w-full gap-3'):
             ui.label('Your data').classes('text-lg font-medium')
             with ui.row().classes('w-full items-center gap-3 no-wrap'):
@@ -66,15 +69,40 @@ class AccountPanel:
             confirm = ui.input('Your email address').props('outlined dense autocomplete=off').classes('w-full')
             confirm.props['aria-label'] = ask_for  # an email address: the dict, not a props string
             confirm.mark('confirm-delete-email')
+            answer = self._proof_input(deletion.proof_asked(self.user))
             error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('delete-error')
             with ui.row().classes('w-full justify-end gap-2'):
                 ui.button('Cancel', on_click=dialog.close).props('flat autofocus')
-                go = ui.button('Delete my account', on_click=lambda: self.delete(dialog, choices, confirm, error))
+                go = ui.button(
+                    'Delete my account', on_click=lambda: self.delete(dialog, choices, confirm, answer, error)
+                )
                 go.props('unelevated color=negative').mark('confirm-delete-account')
         dialog.open()
 
+    def _proof_input(self, proof: deletion.Proof) -> ui.input | None:
+        """The field for what deleting asks besides the email; None when a recent sign-in is the proof."""
+        if proof == deletion.Proof.recent_sign_in:
+            ui.label(
+                'You sign in through single sign-on. Deleting needs a sign-in within the last 10 minutes: if yours '
+                'is older, sign out and in again first.'
+            ).classes('text-sm text-slate-600')
+            return None
+        if proof == deletion.Proof.code:
+            label, aria = 'Code from your app or a recovery code', 'Current two-factor code or a recovery code'
+        else:
+            label, aria = 'Your current password', 'Your current password'
+        field = ui.input(label).props(CODE_FIELD if proof == deletion.Proof.code else HIDDEN_FIELD)
+        field.classes('w-full')
+        field.props['aria-label'] = aria
+        return field.mark('confirm-delete-secret')
+
     async def delete(
-        self, dialog: ui.dialog, choices: dict[str, ui.select], confirm: ui.input, error: ui.label
+        self,
+        dialog: ui.dialog,
+        choices: dict[str, ui.select],
+        confirm: ui.input,
+        answer: ui.input | None,
+        error: ui.label,
     ) -> None:
         error.text = ''
         if (confirm.value or '').strip().lower() != self.user.email.lower():
@@ -85,7 +113,16 @@ class AccountPanel:
             return
         transfer_to = {nid: select.value for nid, select in choices.items() if select.value != DELETE}
         try:
-            await run.io_bound(deletion.delete_user, self.user, self.user, transfer_to=transfer_to, ip=self.ip)
+            await run.io_bound(  # argon2 (or the code check) in a thread, off the event loop
+                lambda: deletion.delete_own_account(
+                    self.user,
+                    email=confirm.value or '',
+                    answer=(answer.value or '') if answer is not None else '',
+                    session_token=self.session_token,
+                    transfer_to=transfer_to,
+                    ip=self.ip,
+                )
+            )
         except deletion.DeletionError as e:
             error.text = str(e)
             return
@@ -93,5 +130,5 @@ class AccountPanel:
         ui.navigate.to(GONE_PATH)
 
 
-def build(user: User, ip: str) -> AccountPanel:
-    return AccountPanel(user, ip)
+def build(user: User, ip: str, session_token: str | None) -> AccountPanel:
+    return AccountPanel(user, ip, session_token)

@@ -26,4 +26,4 @@ def settings_page(request: Request) -> None:
         signed_in = sessions_panel.build(user, token, ip, on_change=lambda: log.show())
         tokens_panel.build(user)
         log = activity_log.build(user)
-        account_panel.build(user, ip)
+        account_panel.build(user, ip, token)

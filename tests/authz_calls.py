@@ -333,6 +333,12 @@ SERVICE_CALLS: dict[str, ServiceCall] = {
     'accounts.deletion.delete_user [own account]': ServiceCall(
         lambda c: deletion.delete_user(_user(c), _user(c)), judge=done, as_clone=True
     ),
+    'accounts.deletion.proof_asked': ServiceCall(lambda c: deletion.proof_asked(_user(c)), judge=done),
+    'accounts.deletion.delete_own_account': ServiceCall(
+        lambda c: deletion.delete_own_account(_user(c), email=_user(c).email, answer=PASSWORD),
+        judge=done,
+        as_clone=True,
+    ),
     "accounts.deletion.delete_user [a teammate's account]": ServiceCall(
         lambda c: deletion.delete_user(_user(c), c.new_member()), judge=done, refused=DeletionError
     ),

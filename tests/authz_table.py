@@ -259,6 +259,8 @@ SERVICES: dict[str, Row] = {
     'accounts.archive.account_archive': OWN_ACCOUNT,
     'accounts.deletion.shared_notebooks_owned': OWN_ACCOUNT,
     'accounts.deletion.delete_user [own account]': OWN_ACCOUNT,
+    'accounts.deletion.proof_asked': OWN_ACCOUNT,
+    'accounts.deletion.delete_own_account': OWN_ACCOUNT,
     "accounts.deletion.delete_user [a teammate's account]": service(
         owner=REFUSED, editor=REFUSED, viewer=REFUSED, stranger=REFUSED, admin=OK
     ),

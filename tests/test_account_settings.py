@@ -320,6 +320,7 @@ async def test_deleting_the_account_hands_over_what_was_chosen_and_removes_the_r
     fates = user.find(marker='notebook-fate').elements
     assert len(fates) == 2
     user.find(marker='confirm-delete-email').type('ann@example.com')
+    user.find(marker='confirm-delete-secret').type(PASSWORD)
     user.find(marker='confirm-delete-account').click()
     await user.should_see('Choose what happens to each shared notebook')
     choice = {f.props['aria-label']: f for f in fates}
@@ -355,10 +356,28 @@ async def test_deleting_needs_the_email_typed_exactly(user: User, ann: Account) 
     assert len(repos.notebooks.list_for(ann)) == 1
 
 
+async def test_an_open_browser_alone_cannot_delete_the_account_without_the_password(user: User, ann: Account) -> None:
+    repos.notebooks.create(ann, 'Diary')
+    await open_delete_dialog(user)
+    user.find(marker='confirm-delete-email').type('ann@example.com')
+    user.find(marker='confirm-delete-account').click()
+    await user.should_see('Your password is not right', retries=100)
+    user.find(marker='confirm-delete-secret').type('a-guess-at-her-password')
+    user.find(marker='confirm-delete-account').click()
+    await user.should_see('Your password is not right', retries=100)
+    assert repos.users.get(ann.id) is not None
+    assert len(repos.notebooks.list_for(ann)) == 1
+    user.find(marker='confirm-delete-secret').clear().type(PASSWORD)
+    user.find(marker='confirm-delete-account').click()
+    await user.should_see(marker='account-deleted', retries=100)
+    assert repos.users.get(ann.id) is None
+
+
 async def test_the_only_admin_is_told_to_make_another_admin_first(user: User) -> None:
     repos.users.create('ann@example.com', PASSWORD, is_admin=True)
     await open_delete_dialog(user)
     user.find(marker='confirm-delete-email').type('ann@example.com')
+    user.find(marker='confirm-delete-secret').type(PASSWORD)
     user.find(marker='confirm-delete-account').click()
     await user.should_see('Make another person an admin first', retries=100)
     assert repos.users.by_email('ann@example.com') is not None

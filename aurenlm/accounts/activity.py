@@ -18,6 +18,7 @@ WORDS: dict[str, tuple[str | None, str | None]] = {
     'oidc_linked': ('Linked a single sign-on account', None),
     'password_changed': ('Changed the password', None),
     'password_change_failed': ('Typed a wrong current password while changing it', None),
+    'account_delete_failed': ('Typed a wrong password while deleting the account', None),
     'password_reset_requested': (None, 'A password reset link was asked for'),
     'password_reset_mail_failed': (None, 'A password reset mail could not be sent'),
     'password_reset': ('Reset the password through the emailed link', None),

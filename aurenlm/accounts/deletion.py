@@ -11,18 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
 
 from sqlmodel import delete, func, select, update
 
 from aurenlm import db
-from aurenlm.models import ChatMessage, Job, Notebook, NotebookMember, User
-from aurenlm.repos import audit, members
-from aurenlm.security import sessions
+from aurenlm.config import get_settings
+from aurenlm.models import ChatMessage, Job, Notebook, NotebookMember, User, utcnow
+from aurenlm.repos import audit, members, oidc_identities, users
+from aurenlm.security import passwords, ratelimit, sessions, totp
 from aurenlm.sources import service as sources
+
+# an account made by single sign-on has a random password nobody was told: a sign-in this recent stands in for it
+RECENT_SIGN_IN = timedelta(minutes=10)
+# an OIDC link made this close to the account itself means single sign-on made the account
+MADE_TOGETHER = timedelta(minutes=1)
 
 
 class DeletionError(ValueError):
     """Why the account was not deleted (nothing was changed), with what to do next."""
+
+
+class Proof(StrEnum):
+    """What deleting one's own account asks for besides the typed email address."""
+
+    password = 'password'  # noqa: S105 (a kind of proof, not a password): the current password
+    code = 'code'  # two-factor sign-in is on: a current code from the app, or an unused recovery code
+    recent_sign_in = 'recent_sign_in'  # made by single sign-on, no password of its own: signed in within 10 minutes
 
 
 @dataclass
@@ -93,6 +109,70 @@ def _check(actor: User, target: User, transfer_to: Mapping[str, str]) -> None:
             raise DeletionError('A notebook to hand over is not owned by this account any more. Reload and try again.')
         if heir_id == target.id or members.role_of(heir_id, notebook_id) is None:
             raise DeletionError('A notebook can only be handed to one of its members. Reload and choose again.')
+
+
+def _made_by_single_sign_on(account: User) -> bool:
+    if account.password_changed_at is not None:  # a password chosen through a reset link or Settings is known
+        return False
+    made = account.created_at
+    return any(abs(link.created_at - made) <= MADE_TOGETHER for link in oidc_identities.for_user(account))
+
+
+def proof_asked(user: User) -> Proof:
+    """What this person must give, besides their email address, to delete their own account."""
+    if totp.enabled(user.id):
+        return Proof.code
+    return Proof.recent_sign_in if _made_by_single_sign_on(user) else Proof.password
+
+
+def _signed_in_recently(user: User, session_token: str | None) -> bool:
+    if not session_token:
+        return False
+    mine = sessions.token_hash(session_token)
+    return any(row.id == mine and utcnow() - row.created_at <= RECENT_SIGN_IN for row in sessions.active(user))
+
+
+def _prove(user: User, proof: Proof, answer: str, session_token: str | None, ip: str) -> None:
+    if proof == Proof.code:
+        verdict = totp.check(user.id, answer, ip=ip, purpose='delete account')
+        if not verdict.ok:
+            raise DeletionError(verdict.message)
+        return
+    if proof == Proof.recent_sign_in:
+        if not _signed_in_recently(user, session_token):
+            raise DeletionError(
+                'For your safety, deleting the account needs a sign-in within the last 10 minutes. '
+                'Sign out, sign in again, and delete it then.'
+            )
+        return
+    stored = users.get(user.id)
+    if stored is None or not passwords.verify_password(stored.password_hash, answer):
+        audit.record(user.id, 'account_delete_failed', ip=ip)
+        raise DeletionError('Your password is not right. Type your current password again.')
+
+
+def delete_own_account(
+    user: User,
+    *,
+    email: str,
+    answer: str = '',
+    session_token: str | None = None,
+    transfer_to: Mapping[str, str] | None = None,
+    ip: str = '',
+) -> Deleted:
+    """Delete one's own account after the typed email address and the proof `proof_asked` names (the current
+    password, a 2FA code, or a recent sign-in), so an unattended open session is not enough to delete it. Wrong
+    answers count like failed sign-ins of the account (RATE_LOGIN), each counted before it is checked."""
+    if (email or '').strip().lower() != user.email.lower():
+        raise DeletionError(f'Type {user.email} exactly to confirm.')
+    rule = get_settings().rate_login
+    # counted before the check (the page runs this in a thread): guesses sent at once are limited like one by one
+    waiting = ratelimit.hit(rule, 'delete-account', user.id)
+    if not waiting.allowed:
+        raise DeletionError(waiting.wait_message())
+    _prove(user, proof_asked(user), answer or '', session_token, ip)
+    ratelimit.forget(rule, 'delete-account', user.id)  # only wrong answers stay counted
+    return delete_user(user, user, transfer_to=transfer_to, ip=ip)
 
 
 def delete_user(actor: User, target: User, *, transfer_to: Mapping[str, str] | None = None, ip: str = '') -> Deleted:
