@@ -14,7 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from aurenlm import db
-from aurenlm.models import ChatMessage, Invitation, Notebook, NotebookMember, User
+from aurenlm.models import (
+    Artifact,
+    ChatMessage,
+    FlashcardMark,
+    Invitation,
+    Notebook,
+    NotebookMember,
+    QuizAttempt,
+    User,
+)
 from aurenlm.repos import scope
 
 _changes = 0  # how many membership changes this process has made; open pages recheck their access when it moves
@@ -91,9 +100,13 @@ def set_role(notebook_id: str, user_id: str, role: str) -> bool:
 
 
 def remove(notebook_id: str, user_id: str) -> bool:
-    """Take someone out of a notebook, with their private chat in it, in one transaction."""
+    """Take someone out of a notebook, with what was theirs alone in it (their private chat, their quiz attempts and
+    flashcard marks on its studio outputs), in one transaction."""
     with db.session() as s:
         s.exec(sa_delete(ChatMessage).where(ChatMessage.notebook_id == notebook_id, ChatMessage.user_id == user_id))
+        outputs = select(Artifact.id).where(Artifact.notebook_id == notebook_id)
+        s.exec(sa_delete(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.artifact_id.in_(outputs)))
+        s.exec(sa_delete(FlashcardMark).where(FlashcardMark.user_id == user_id, FlashcardMark.artifact_id.in_(outputs)))
         result = s.exec(
             sa_delete(NotebookMember).where(
                 NotebookMember.notebook_id == notebook_id, NotebookMember.user_id == user_id
