@@ -85,9 +85,15 @@ def require(
 
 
 def still_allowed(user_id: str | None, notebook_id: str | None, capability: Capability) -> bool:
-    """For a job, when it starts: does the person who queued it still hold a role that allows it?"""
-    if user_id is None or notebook_id is None:
+    """For a job, when it starts: does the person who queued it still hold a role that allows it?
+
+    A job whose person is gone (`user_id` None: accounts/deletion.py unlinks the jobs of a deleted account) runs while
+    its notebook exists: what they added now belongs to the notebook, and its owner and editors answer for it. Someone
+    merely removed from the notebook still has an account, so their role is asked, and they are refused."""
+    if notebook_id is None:
         return False
+    if user_id is None:
+        return members.count(notebook_id) > 0  # the owner is a member as long as the notebook exists
     return roles.allows(members.role_of(user_id, notebook_id), capability)
 
 
