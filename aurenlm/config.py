@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     # reset requests per email address (whether or not it has an account) and per client address
     rate_reset: str = '3/hour'
     rate_reset_ip: str = '20/hour'
+    # how long an invitation link to share a notebook works (docs/sharing.md); expired ones are purged
+    invitation_days: int = Field(default=14, ge=1, le=365)
 
     log_level: str = 'INFO'
     log_json: bool | None = None

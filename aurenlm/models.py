@@ -40,6 +40,9 @@ class User(SQLModel, table=True):
     totp_secret: str | None = Field(default=None, max_length=128)
     totp_enabled_at: datetime | None = None
     totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
+    # when the account proved it holds its mailbox (a used reset link, an OIDC provider's verified email, an admin's
+    # create-user); None for an account that only typed its address. OIDC takes an unproven account back (sharing.md)
+    email_verified_at: datetime | None = None
 
 
 class AuthSession(SQLModel, table=True):
@@ -286,7 +289,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class Invitation(SQLModel, table=True):
-    """A share with an address that has no account yet; accepted when that address registers."""
+    """A share with an address that has no account yet; accepted only through its link (docs/sharing.md)."""
 
     __tablename__ = 'invitation'
     __table_args__ = (UniqueConstraint('notebook_id', 'email', name='uq_invitation_notebook_email'),)
@@ -296,6 +299,9 @@ class Invitation(SQLModel, table=True):
     role: str = Field(default='viewer', max_length=16)  # editor | viewer
     invited_by: str | None = Field(default=None, foreign_key='user.id', index=True, ondelete='SET NULL')
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # the sha256 of the secret in the invitation link (accepted only by presenting it), and when the link dies
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(index=True)
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -3,9 +3,13 @@ members, cancels invitations and transfers ownership; every other member sees wh
 
 from __future__ import annotations
 
-from nicegui import ui
+import json
 
+from nicegui import run, ui
+
+from aurenlm.config import get_settings
 from aurenlm.repos.members import Member
+from aurenlm.sharing import invitations as invite_links
 from aurenlm.sharing import roles
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.roles import Capability
@@ -44,7 +48,7 @@ class ShareDialog:
                     ).mark('leave-notebook')
 
     def _invite_form(self) -> None:
-        ui.label('Add people by email. Someone without an account yet gets access when they sign up.').classes(
+        ui.label('Add people by email. Someone without an account gets an invite link to sign up with.').classes(
             'text-sm text-slate-600'
         )
         with ui.row().classes('w-full items-start no-wrap gap-2'):
@@ -81,12 +85,20 @@ class ShareDialog:
         waiting = sharing.list_invitations(self.state.user, self.state.notebook.id) or []
         if waiting:
             with self.invited:
-                ui.label('Invited, waiting for them to sign up').classes('text-xs text-slate-500 mt-2')
+                ui.label(
+                    'Invited: only their invite link lets them in. It was mailed to them if this server sends mail; '
+                    'copy it to send it yourself.'
+                ).classes('text-xs text-slate-500 mt-2')
                 for invitation in waiting:
                     with ui.row().classes('w-full items-center no-wrap gap-2').mark('invitation-row'):
                         ui.icon('schedule_send', size='28px').classes('text-slate-400')
                         ui.label(invitation.email).classes('text-sm flex-grow truncate')
                         ui.label(roles.label(invitation.role)).classes('text-sm text-slate-500')
+                        copy = ui.button(icon='link', on_click=lambda i=invitation: self._copy_link(i.id, i.email))
+                        copy.props('flat round dense size=sm').mark('copy-invite-link')
+                        copy.props['aria-label'] = f'Copy invite link for {invitation.email}'
+                        with copy:
+                            ui.tooltip('Copy invite link')
                         cancel = ui.button(icon='close', on_click=lambda i=invitation: self._cancel(i.id, i.email))
                         cancel.props('flat round dense size=sm').mark('cancel-invitation')
                         cancel.props['aria-label'] = f'Cancel the invitation to {invitation.email}'
@@ -118,7 +130,7 @@ class ShareDialog:
         self.message.text = text
         self.message.classes(replace='text-sm ' + ('text-positive' if ok else 'text-negative'))
 
-    def _send(self) -> None:
+    async def _send(self) -> None:
         email = (self.email.value or '').strip()
         try:
             invited = sharing.invite(self.state.user, self.state.notebook.id, email, self.role.value or 'viewer')
@@ -130,11 +142,36 @@ class ShareDialog:
             return
         role = roles.label(self.role.value).lower()
         if invited.invitation is not None:
-            self._say(f'{email} has no account yet: they join as {role} when they sign up with this address.', True)
+            mailed = await run.io_bound(invite_links.deliver, invited.invitation)
+            self._say(self._invited_text(email, role, mailed), mailed != invite_links.Mailed.failed)
         else:
             self._say(f'Shared with {email} as {role}.', ok=True)
         self.email.value = ''
         self.refresh()
+
+    @staticmethod
+    def _invited_text(email: str, role: str, mailed: invite_links.Mailed) -> str:
+        if mailed == invite_links.Mailed.sent:
+            return f'{email} has no account yet: we mailed them an invite link to join as {role}.'
+        if mailed == invite_links.Mailed.failed:
+            return (
+                f'Invited {email} as {role}, but the email could not be sent. Use “Copy invite link” below and send '
+                'the link yourself.'
+            )
+        return f'{email} has no account yet. Use “Copy invite link” below and send them the link to join as {role}.'
+
+    async def _copy_link(self, invitation_id: str, email: str) -> None:
+        path = invite_links.link(self.state.user, self.state.notebook.id, invitation_id)
+        if path is None:
+            ui.notify('This invitation is gone. Invite the address again.', type='warning')
+            self.refresh()
+            return
+        base = get_settings().link_base
+        if base:
+            ui.clipboard.write(base + path)
+        else:  # no PUBLIC_URL: the address this browser reaches the server at (the path is ours: base64url only)
+            ui.run_javascript(f'navigator.clipboard.writeText(window.location.origin + {json.dumps(path)})')
+        ui.notify(f'Invite link for {email} copied. It works once, for that address only.', timeout=2500)
 
     def _change_role(self, member: Member, role: str) -> None:
         if role == member.role:

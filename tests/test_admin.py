@@ -15,7 +15,6 @@ from aurenlm.exchange import export, importer
 from aurenlm.models import (
     AuthSession,
     ChatMessage,
-    Invitation,
     Job,
     Notebook,
     NotebookMember,
@@ -102,12 +101,13 @@ def test_closed_registration_still_lets_a_new_instance_make_its_first_account(se
 def test_invite_only_lets_in_exactly_the_invited_addresses(settings_env, ann: User) -> None:
     settings_env(REGISTRATION_POLICY='invite-only')
     notebook = repos.notebooks.create(ann, 'Team handbook')
-    with db.session() as s:
-        s.add(Invitation(notebook_id=notebook.id, email='carl@example.com', role='viewer', invited_by=ann.id))
-        s.commit()
+    invited = repos.members.invite(notebook.id, 'carl@example.com', 'viewer', ann.id)
     with pytest.raises(RegistrationError, match='invite-only'):
         registration.register('dora@example.com', PASSWORD)
-    carl = registration.register('Carl@Example.com', PASSWORD)
+    with pytest.raises(RegistrationError, match='invite-only'):
+        registration.register('carl@example.com', PASSWORD)  # typing the invited address is not enough
+    token = repos.invitations.link_token(invited.id)
+    carl = registration.register('Carl@Example.com', PASSWORD, invitation_token=token)
     assert carl.email == 'carl@example.com'
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from aurenlm import db, repos
+from aurenlm.accounts import registration
 from aurenlm.models import AuditEvent, User
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.roles import Capability
@@ -58,11 +59,13 @@ async def test_an_address_without_an_account_is_invited_with_202(ann, notebook) 
             f'/notebooks/{notebook.id}/members', json={'email': 'dana@example.com', 'role': 'editor'}
         )
         assert invited.status_code == 202
-        invitation_id = invited.json()['invitation_id']
+        invitation_id, link = invited.json()['invitation_id'], invited.json()['invite_url']
+        assert invited.json()['mailed'] == 'off', 'this server sends no mail: the owner hands the link over'
         pending = (await client.get(f'/notebooks/{notebook.id}/invitations')).json()['items']
         assert [(i['id'], i['email'], i['role']) for i in pending] == [(invitation_id, 'dana@example.com', 'editor')]
 
-    dana = repos.users.create('dana@example.com', PASSWORD)
+    token = link.rpartition('/invite/')[2]
+    dana = registration.register('dana@example.com', PASSWORD, invitation_token=token)
     async with api(token_for(dana)) as client:
         mine = (await client.get('/notebooks')).json()['items']
         assert [(n['id'], n['role']) for n in mine] == [(notebook.id, 'editor')]

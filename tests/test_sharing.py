@@ -7,11 +7,13 @@ import pytest
 from sqlmodel import select
 
 from aurenlm import db, repos
+from aurenlm.accounts import registration
 from aurenlm.chat import service as chat
 from aurenlm.exchange import export
 from aurenlm.models import AuditEvent, Invitation, Notebook, Source, User
 from aurenlm.notes import service as notes
 from aurenlm.sharing import access, roles
+from aurenlm.sharing import invitations as invite_links
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.roles import Capability
 from aurenlm.sources import service as sources
@@ -92,14 +94,15 @@ def test_sharing_with_an_account_makes_a_member_at_once(ann, bob, notebook) -> N
     assert [(n.title, n.role, n.owner_name) for n in home] == [('Manuals', 'viewer', 'ann')]
 
 
-def test_an_address_without_an_account_waits_and_is_accepted_at_registration(ann, notebook) -> None:
+def test_an_address_without_an_account_waits_and_is_accepted_through_its_link(ann, notebook) -> None:
     invited = sharing.invite(ann, notebook.id, 'dana@example.com', 'editor')
     assert invited.member is None and invited.invitation.email == 'dana@example.com'
     assert [i.email for i in sharing.list_invitations(ann, notebook.id)] == ['dana@example.com']
     again = sharing.invite(ann, notebook.id, 'DANA@example.com', 'viewer')
     assert again.invitation.id == invited.invitation.id, 'one invitation per address, its role updated'
 
-    dana = repos.users.create('dana@example.com', PASSWORD)
+    token = invite_links.link(ann, notebook.id, invited.invitation.id).removeprefix('/invite/')
+    dana = registration.register('dana@example.com', PASSWORD, invitation_token=token)
     assert repos.members.role_of(dana.id, notebook.id) == 'viewer'
     with db.session() as s:
         assert s.exec(select(Invitation)).all() == []

@@ -182,6 +182,7 @@ def choose_password(token: str | None, new_password: str, *, ip: str = '') -> Us
             s.rollback()
             raise ResetError(EXPIRED)
         users.store_password(s, user.id, new_hash)  # and the account's other links die too
+        users.mark_email_verified_in(s, user.id)  # the link came through the mailbox: OIDC will link it as it is
         # a token made by whoever held the account must not outlive its recovery: same transaction as the password
         revoked_tokens = token_rows.revoke_all_in(s, user.id)
         s.commit()

@@ -23,7 +23,10 @@ from aurenlm.models import (
     NotebookMember,
     QuizAttempt,
     User,
+    new_id,
+    utcnow,
 )
+from aurenlm.repos import invitations as invitation_links
 from aurenlm.repos import scope
 
 _changes = 0  # how many membership changes this process has made; open pages recheck their access when it moves
@@ -45,6 +48,11 @@ def changes() -> int:
 def _changed() -> None:
     global _changes  # noqa: PLW0603 - a process-wide counter, not state of any one user
     _changes += 1
+
+
+def changed() -> None:
+    """A membership changed elsewhere (an invitation accepted, repos/invitations.py): open pages recheck."""
+    _changed()
 
 
 def role_of(user_id: str, notebook_id: str) -> str | None:
@@ -137,13 +145,25 @@ def transfer(notebook_id: str, from_id: str, to_id: str) -> bool:
 
 
 def invite(notebook_id: str, email: str, role: str, invited_by: str) -> Invitation:
-    """A pending invitation; inviting the same address again changes its role instead of adding a second one."""
+    """A pending invitation; inviting the same address again changes its role and renews its expiry instead of adding
+    a second one (its link stays the same: the one in the first mail still works)."""
+    expires_at = utcnow() + invitation_links.lifetime()
     with db.session() as s:
         row = s.exec(select(Invitation).where(Invitation.notebook_id == notebook_id, Invitation.email == email)).first()
         if row is None:
-            row = Invitation(notebook_id=notebook_id, email=email, role=role, invited_by=invited_by)
+            invitation_id = new_id()
+            token_hash = invitation_links.token_hash(invitation_links.link_token(invitation_id))
+            row = Invitation(
+                id=invitation_id,
+                notebook_id=notebook_id,
+                email=email,
+                role=role,
+                invited_by=invited_by,
+                token_hash=token_hash,
+                expires_at=expires_at,
+            )
         else:
-            row.role, row.invited_by = role, invited_by
+            row.role, row.invited_by, row.expires_at = role, invited_by, expires_at
         s.add(row)
         s.commit()
         s.refresh(row)
@@ -172,18 +192,3 @@ def cancel_invitation(notebook_id: str, invitation_id: str) -> bool:
         )
         s.commit()
         return bool(result.rowcount)
-
-
-def accept_invitations(user: User) -> list[Invitation]:
-    """Turn every invitation to the user's address into a membership, in one transaction; answers what was accepted.
-    An invitation to a notebook the user already belongs to is simply used up."""
-    with db.session() as s:
-        pending = list(s.exec(select(Invitation).where(Invitation.email == user.email).with_for_update()))
-        for invitation in pending:
-            if s.get(NotebookMember, (invitation.notebook_id, user.id)) is None:
-                s.add(NotebookMember(notebook_id=invitation.notebook_id, user_id=user.id, role=invitation.role))
-            s.delete(invitation)
-        s.commit()
-    if pending:
-        _changed()
-    return pending

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from aurenlm import db
-from aurenlm.models import PasswordReset, User, utcnow
+from aurenlm.models import ApiToken, PasswordReset, RecoveryCode, User, utcnow
 from aurenlm.security import passwords
 
 
@@ -26,7 +26,12 @@ def valid_email(email: str) -> bool:
     return bool(local) and '.' in domain and ' ' not in email and len(email) <= 320
 
 
-def create(email: str, password: str, *, is_admin: bool = False, display_name: str = '') -> User:
+def create(
+    email: str, password: str, *, is_admin: bool = False, display_name: str = '', email_verified: bool = False
+) -> User:
+    """A new account. It accepts no invitation by itself: typing an address proves nothing (docs/sharing.md); an
+    invitation is accepted through its link. `email_verified` when someone proved the mailbox (an admin's create-user,
+    an OpenID provider)."""
     email = normalise_email(email)
     if not valid_email(email):
         raise RegistrationError('Enter a valid email address, like name@example.com.')
@@ -38,6 +43,7 @@ def create(email: str, password: str, *, is_admin: bool = False, display_name: s
         password_hash=passwords.hash_password(password),
         is_admin=is_admin,
         display_name=display_name or email.split('@', 1)[0],
+        email_verified_at=utcnow() if email_verified else None,
     )
     with db.session() as s:
         s.add(user)
@@ -46,16 +52,39 @@ def create(email: str, password: str, *, is_admin: bool = False, display_name: s
         except IntegrityError:
             s.rollback()
             raise RegistrationError('An account with this email already exists. Sign in instead.') from None
-    _accept_invitations(user)
     return user
 
 
-def _accept_invitations(user: User) -> None:
-    """Notebooks shared with this address before it had an account become the new account's (docs/sharing.md)."""
-    from aurenlm.repos import audit, members  # imported here: both import this module
+def reclaim(user_id: str, password_hash: str) -> int:
+    """Take an unproven account back for the owner of its mailbox (an OpenID provider just proved it): a new password
+    nobody knows, no 2FA of whoever set it up, its API tokens revoked, and the address counted as proven, in one
+    transaction. Answers how many tokens were revoked; the caller signs its browsers out."""
+    with db.session() as s:
+        row = s.get(User, user_id)
+        if row is None:
+            return 0
+        now = utcnow()
+        row.password_hash, row.password_changed_at, row.email_verified_at = password_hash, now, now
+        row.totp_secret, row.totp_enabled_at, row.totp_last_step = None, None, None
+        s.add(row)
+        s.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+        s.exec(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+        revoked = s.exec(
+            update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        s.commit()
+        return int(revoked.rowcount or 0)
 
-    for invitation in members.accept_invitations(user):
-        audit.record(user.id, 'invitation_accepted', notebook_id=invitation.notebook_id, role=invitation.role)
+
+def mark_email_verified(user_id: str) -> None:
+    with db.session() as s:
+        mark_email_verified_in(s, user_id)
+        s.commit()
+
+
+def mark_email_verified_in(s: Session, user_id: str) -> None:
+    """The account proved it holds its mailbox (inside the caller's transaction); the first proof's time is kept."""
+    s.exec(update(User).where(User.id == user_id, User.email_verified_at.is_(None)).values(email_verified_at=utcnow()))
 
 
 def authenticate(email: str, password: str) -> User | None:

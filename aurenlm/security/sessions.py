@@ -17,7 +17,7 @@ from sqlmodel import delete, select, update
 
 from aurenlm import db
 from aurenlm.config import get_settings
-from aurenlm.models import AuthSession, SignInTicket, User, utcnow
+from aurenlm.models import AuthSession, Invitation, SignInTicket, User, utcnow
 
 # last_seen is written at most this often, so each page view does not cost a write
 TOUCH_EVERY = timedelta(seconds=60)
@@ -174,7 +174,8 @@ def redeem_ticket(ticket: str | None, browser_id: str) -> User | None:
 
 
 def purge_expired() -> int:
-    """Delete sessions past their lifetime or idle limit, and tickets past their minute; answers how many rows."""
+    """Delete sessions past their lifetime or idle limit, tickets past their minute and invitation links past their
+    INVITATION_DAYS; answers how many rows."""
     settings = get_settings()
     now = utcnow()
     with db.session() as s:
@@ -185,8 +186,9 @@ def purge_expired() -> int:
             )
         )
         tickets_gone = s.exec(delete(SignInTicket).where(SignInTicket.expires_at <= now))
+        invitations_gone = s.exec(delete(Invitation).where(Invitation.expires_at <= now))
         s.commit()
-        return (sessions_gone.rowcount or 0) + (tickets_gone.rowcount or 0)
+        return (sessions_gone.rowcount or 0) + (tickets_gone.rowcount or 0) + (invitations_gone.rowcount or 0)
 
 
 async def purge_forever(every_s: float = PURGE_EVERY_S) -> None:
@@ -196,7 +198,7 @@ async def purge_forever(every_s: float = PURGE_EVERY_S) -> None:
         try:
             removed = await asyncio.to_thread(purge_expired)
             if removed:
-                logger.info('Purged {} expired sessions and sign-in tickets', removed)
+                logger.info('Purged {} expired sessions, sign-in tickets and invitations', removed)
         except Exception:  # a database hiccup must not end the loop for the rest of the process's life
             logger.exception('Purging expired sessions failed; trying again later')
         await asyncio.sleep(every_s)

@@ -82,14 +82,18 @@ def upgrade() -> None:
         sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column('invited_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['invited_by'], ['user.id'], ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['notebook_id'], ['notebook.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('notebook_id', 'email', name='uq_invitation_notebook_email'),
+        sa.UniqueConstraint('token_hash'),
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitation_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitation_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitation_invited_by'), ['invited_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitation_notebook_id'), ['notebook_id'], unique=False)
 
@@ -102,6 +106,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('email_verified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('target_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
@@ -130,6 +135,7 @@ def downgrade() -> None:
         batch_op.drop_column('target_id')
 
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('email_verified_at')
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
@@ -142,6 +148,7 @@ def downgrade() -> None:
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitation_notebook_id'))
         batch_op.drop_index(batch_op.f('ix_invitation_invited_by'))
+        batch_op.drop_index(batch_op.f('ix_invitation_expires_at'))
         batch_op.drop_index(batch_op.f('ix_invitation_email'))
         batch_op.drop_index(batch_op.f('ix_invitation_created_at'))
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from aurenlm import repos
 from aurenlm.models import Invitation
 from aurenlm.repos.members import Member
+from aurenlm.sharing import invitations as invite_links
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.roles import Capability
 from aurenlm.web.api import pagination
@@ -57,6 +58,14 @@ class RoleIn(BaseModel):
 
 class InvitedOut(BaseModel):
     invitation_id: str
+    invite_url: str = Field(
+        description='The invitation link, to hand to the invitee yourself: only it accepts the invitation. Absolute '
+        'when the server knows its PUBLIC_URL, a path otherwise. It works once, until it expires (INVITATION_DAYS).'
+    )
+    mailed: Literal['sent', 'failed', 'off'] = Field(
+        description='sent: mailed to the address; failed: the mail server refused it (the invitation stands); '
+        'off: this server sends no mail.'
+    )
 
 
 class InvitationOut(BaseModel):
@@ -105,8 +114,9 @@ def list_members(
     '/notebooks/{notebook_id}/members',
     status_code=201,
     summary='Share the notebook with an email address, as viewer or editor (the owner only)',
-    description='201 with the new member when the address has an account; 202 with `invitation_id` when it has '
-    'none yet: the invitation is accepted when that address registers.',
+    description='201 with the new member when the address has an account; 202 with `invitation_id` and '
+    '`invite_url` when it has none yet: the invitation is accepted only through that link (mailed when the server '
+    'sends mail), by registering through it or by opening it signed in as that address.',
     responses={
         202: {'model': InvitedOut, 'description': 'Invited: the address has no account yet'},
         **responses(403, 409, 422),
@@ -121,7 +131,11 @@ def add_member(notebook_id: str, body: MemberIn, caller: Owner) -> MemberOut:
     if invited is None:
         raise notebook_not_found()
     if invited.invitation is not None:
-        return JSONResponse(InvitedOut(invitation_id=invited.invitation.id).model_dump(), status_code=202)  # type: ignore[return-value]
+        invitation = invited.invitation
+        url = invite_links.url_of(invitation) or invite_links.path_of(invitation)
+        mailed = invite_links.deliver(invitation)  # a sync route runs in a worker thread: the mail blocks nobody
+        out = InvitedOut(invitation_id=invitation.id, invite_url=url, mailed=mailed.value)
+        return JSONResponse(out.model_dump(), status_code=202)  # type: ignore[return-value]
     assert invited.member is not None
     return MemberOut.of(invited.member)
 
