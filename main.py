@@ -256,7 +256,7 @@ def main() -> None:
         title='AurenLM',
         favicon=ROOT / 'assets' / 'favicon.svg',
         storage_secret=settings.secret(),
-        session_middleware_kwargs={'same_site': 'lax', 'https_only': not settings.is_development},
+        session_middleware_kwargs=auth.browser_cookie_kwargs(settings),
         reload=False,
         show=False,
         show_welcome_message=False,

@@ -31,6 +31,20 @@ def cookie_name(settings: Settings | None = None) -> str:
     return 'aurenlm_session' if settings.is_development else '__Host-aurenlm_session'
 
 
+def browser_cookie_kwargs(settings: Settings) -> dict[str, object]:
+    """Starlette's SessionMiddleware options for NiceGUI's own cookie (the signed id of a browser's storage, which the
+    sign-in ticket is bound to). Outside development it is `__Host-` prefixed like ours, so a sibling subdomain cannot
+    plant one; that needs Secure, path / and no domain, which https_only and the defaults give. In development, over
+    plain http, it keeps NiceGUI's name. Nothing reads it by name: NiceGUI and we use request.session."""
+    development = settings.is_development
+    return {
+        'session_cookie': 'session' if development else '__Host-aurenlm_browser',
+        'same_site': 'lax',
+        'https_only': not development,
+        'path': '/',
+    }
+
+
 def session_token(request: Request | None) -> str | None:
     """The sign-in token this request carries, if any. Pages pass their own request (ui.context.client.request)."""
     if request is None:
