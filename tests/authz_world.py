@@ -9,12 +9,15 @@ or use up the shared ones: a copy of the team notebook, a new source, a new memb
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import itertools
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import SimpleNamespace
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pyotp
@@ -41,6 +44,7 @@ PEOPLE = ('owner', 'editor', 'viewer', 'stranger', 'disabled', 'admin')
 # the team notebook's members; the disabled person was an editor until an admin disabled their account
 ROLES = {'owner': 'owner', 'editor': 'editor', 'viewer': 'viewer', 'disabled': 'editor'}
 QUESTION = 'What does the licence say about copyleft?'
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -203,9 +207,20 @@ def events_refused(session_token: str | None) -> bool:
     (pages/guard.py; the page here is the one the caller had open, built while they were signed in)."""
     cookie = f'{auth.cookie_name()}={session_token or ""}'.encode()
     page = SimpleNamespace(auren_signed_in=True, request=Request({'type': 'http', 'headers': [(b'cookie', cookie)]}))
-    from pages import guard  # imported here: the page layer imports nicegui, which the API cells never need
+    return _guard().refuses_events(page)
 
-    return guard.refuses_events(page)  # type: ignore[arg-type]
+
+def _guard() -> ModuleType:
+    """pages/guard.py, without importing the `pages` package: that import registers every page, which only main.py
+    may do inside NiceGUI's simulation (a page registered outside it is missing from every later simulated app)."""
+    module = sys.modules.get('pages.guard')
+    if module is None:
+        spec = importlib.util.spec_from_file_location('pages.guard', ROOT / 'pages' / 'guard.py')
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules['pages.guard'] = module
+        spec.loader.exec_module(module)
+    return module
 
 
 class Cell:
