@@ -15,7 +15,7 @@ from aurenlm.chat import versions as chat_versions
 from aurenlm.exchange import export, importer
 from aurenlm.notes import service as notes
 from aurenlm.security import sessions, tokens, totp
-from aurenlm.sharing import access
+from aurenlm.sharing import access, invitations
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.roles import Capability
 from aurenlm.sharing.service import SharingError
@@ -103,6 +103,14 @@ HTTP_PATHS: dict[str, Callable[[Cell], str]] = {
     'GET /export/{scope}/{item_id} [chat]': lambda c: f'/export/chat/{c.team_id}?format=md',
     'GET /export/{scope}/{item_id} [artifact]': lambda c: f'/export/artifact/{c.world.report.id}?format=md',
     'GET /account/export': lambda c: '/account/export',
+}
+
+
+# -- pages: the address each row opens ----------------------------------------------------------------------------
+
+PAGE_PATHS: dict[str, Callable[[Cell], str]] = {
+    '/notebook/{notebook_id}': lambda c: f'/notebook/{c.team_id}',
+    '/invite/{token}': lambda c: f'/invite/{c.new_invitation_link(c.world.people["stranger"].email)}',
 }
 
 
@@ -201,6 +209,15 @@ SERVICE_CALLS: dict[str, ServiceCall] = {
     ),
     'sharing.service.delete_notebook': ServiceCall(lambda c: sharing.delete_notebook(_user(c), c.new_team().id)),
     'sharing.service.leave': ServiceCall(lambda c: sharing.leave(_user(c), c.new_team().id), refused=SharingError),
+    'sharing.invitations.link': ServiceCall(lambda c: invitations.link(_user(c), c.team_id, c.new_invitation().id)),
+    "sharing.invitations.accept [an invitation to the caller's address]": ServiceCall(
+        lambda c: invitations.accept(_user(c), c.new_invitation_link(_user(c).email)), judge=done
+    ),
+    'sharing.invitations.accept [an invitation to someone else]': ServiceCall(
+        lambda c: invitations.accept(_user(c), c.new_invitation_link(c.new_person().email)),
+        judge=done,
+        refused=invitations.InvitationError,
+    ),
     'sharing.access.role_of': ServiceCall(lambda c: access.role_of(_user(c), c.team_id), judge=value),
     'sharing.access.can [edit_sources]': ServiceCall(
         lambda c: access.can(_user(c), c.team_id, Capability.EDIT_SOURCES), judge=value

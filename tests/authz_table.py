@@ -128,6 +128,7 @@ HTTP: dict[str, Row] = {
 # -- pages, in the simulated browser with the caller's cookie -------------------------------------------------------
 
 LISTED, UNLISTED = 'lists the team notebook', 'does not list it'
+SIGN_IN_AS_INVITED, JOINS = 'asks to sign in as the invited address', 'joins and opens the notebook'
 OWNER_VIEW, EDITOR_VIEW, VIEWER_VIEW = 'owner view', 'editor view', 'viewer view'
 PUBLIC: Row = (OK, OK, OK, OK, OK, OK, OK, NA)
 
@@ -142,6 +143,8 @@ PAGES: dict[str, Row] = {
     '/forgot': PUBLIC,
     '/reset': PUBLIC,  # without a valid link it says the link expired
     '/account-deleted': PUBLIC,
+    # the link of an invitation to the stranger's address (into a copy of the team notebook): only they can use it
+    '/invite/{token}': (SIGN_IN_AS_INVITED, REFUSED, REFUSED, REFUSED, JOINS, SIGN_IN_AS_INVITED, REFUSED, NA),
 }
 
 
@@ -173,6 +176,11 @@ SERVICES: dict[str, Row] = {
     'sharing.service.rename_notebook': OWNS,
     'sharing.service.delete_notebook': OWNS,
     'sharing.service.leave': service(owner=REFUSED, editor=OK, viewer=OK, stranger=HIDDEN, admin=HIDDEN),
+    'sharing.invitations.link': OWNS,  # "Copy invite link"
+    "sharing.invitations.accept [an invitation to the caller's address]": OWN_ACCOUNT,
+    'sharing.invitations.accept [an invitation to someone else]': service(
+        owner=REFUSED, editor=REFUSED, viewer=REFUSED, stranger=REFUSED, admin=REFUSED
+    ),
     'sharing.access.role_of': service(owner='owner', editor='editor', viewer='viewer', stranger=None, admin=None),
     'sharing.access.can [edit_sources]': service(owner=True, editor=True, viewer=False, stranger=False, admin=False),
     'sharing.access.require [read]': READS,

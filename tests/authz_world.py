@@ -30,6 +30,7 @@ from aurenlm.exchange import export
 from aurenlm.models import Artifact, ChatMessage, Invitation, Note, Notebook, Source, User
 from aurenlm.notes import service as notes
 from aurenlm.notes.service import DeletedNote
+from aurenlm.repos import invitations as invitation_links
 from aurenlm.repos import members
 from aurenlm.security import passwords, sessions, tokens, totp
 from aurenlm.sharing import service as sharing
@@ -293,9 +294,14 @@ class Cell:
         members.add(self.team_id, newcomer.id, 'viewer')
         return newcomer
 
-    def new_invitation(self) -> Invitation:
-        email = f'invitee-{next(self.world.serial)}@team.example'
-        return members.invite(self.team_id, email, 'viewer', self.world.owner.id)
+    def new_invitation(self, email: str | None = None, notebook_id: str | None = None) -> Invitation:
+        """A pending invitation from the owner (to a new address, into the team notebook, unless told otherwise)."""
+        email = email or f'invitee-{next(self.world.serial)}@team.example'
+        return members.invite(notebook_id or self.team_id, email, 'viewer', self.world.owner.id)
+
+    def new_invitation_link(self, email: str) -> str:
+        """The secret of the link of a new invitation to `email`, into a copy of the team notebook."""
+        return invitation_links.link_token(self.new_invitation(email, self.new_team().id).id)
 
     async def new_source(self) -> Source:
         n = next(self.world.serial)

@@ -39,7 +39,7 @@ from aurenlm.sharing.access import Forbidden
 from aurenlm.web import auth
 from aurenlm.web.api import create_api
 from tests import authz_table as table
-from tests.authz_calls import API_CALLS, HTTP_PATHS, SERVICE_CALLS, ServiceCall, path_value
+from tests.authz_calls import API_CALLS, HTTP_PATHS, PAGE_PATHS, SERVICE_CALLS, ServiceCall, path_value
 from tests.authz_world import CALLERS, Cell, World, build, events_refused, quick_person, web_pages
 from tests.conftest import ISOLATED_SETTINGS, TEST_SECRET, empty_database
 from tests.helpers import navigation_done
@@ -305,10 +305,16 @@ def page_seen(user: User, path: str, world: World) -> object:
         return table.LOGIN
     if final == '/' and path != '/':
         return table.HOME
+    if final.startswith('/notebook/') and path == '/invite/{token}':
+        return table.HIDDEN if sees(user, content=NOT_FOUND_TEXT) else table.JOINS
     if sees(user, content=NOT_FOUND_TEXT):
         return table.HIDDEN
     if path == '/':
         return table.LISTED if sees(user, content=world.team.title) else table.UNLISTED
+    if path == '/invite/{token}':
+        if sees(user, marker='invite-sign-in'):
+            return table.SIGN_IN_AS_INVITED
+        return table.REFUSED if sees(user, content='This invitation is for') else 'an invitation page'
     if path == '/notebook/{notebook_id}':
         if sees(user, marker='share-button'):
             return table.OWNER_VIEW
@@ -326,7 +332,7 @@ async def open_page(user: User, world: World, caller: str, path: str) -> object:
     if cookie:
         user.http_client.cookies.set(auth.cookie_name(), cookie)
     user.back_history.clear()
-    await user.open(path.format(notebook_id=world.team.id))
+    await user.open(PAGE_PATHS[path](Cell(world, caller)) if path in PAGE_PATHS else path)
     await navigation_done()
     await asyncio.sleep(0)  # a navigation's page is built by now; let its first events settle
     return page_seen(user, path, world)
