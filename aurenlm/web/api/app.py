@@ -67,6 +67,8 @@ def docs_page() -> HTMLResponse:
 
 def mount(app: FastAPI) -> None:
     """Serve the API at /api/v1 and its Swagger UI at /api/docs on the main (NiceGUI) app."""
+    # the test fixture builds the app many times on one app object: drop an earlier build's mounts, not pile them up
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, 'path', None) not in (PREFIX, DOCS_STATIC)]
     app.mount(PREFIX, create_api())
     app.mount(DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name='swagger-ui')
     app.add_api_route(DOCS_PATH, docs_page, methods=['GET'], include_in_schema=False)
