@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
-from nicegui import ui
+from nicegui import run, ui
 
 from aurenlm import repos
 from aurenlm.accounts import admin, registration
@@ -41,26 +41,29 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
     settings = get_settings()
     ip = client_ip(request)
 
-    def attempt() -> None:
+    async def attempt() -> None:
         email = (email_input.value or '').strip().lower()
         error.text = ''
-        waiting = ratelimit.signin_allowed(email, ip)
-        if not waiting.allowed:  # not even checked: a guesser learns nothing while the wait lasts
-            error.text = waiting.wait_message()
+        # counted as a failure before the check, which runs in a thread: guesses sent at once cannot all pass a look
+        # at the count; a right password takes the count back
+        counted = ratelimit.begin_signin(email, ip)
+        if not counted.verdict.allowed:  # not even checked: a guesser learns nothing while the wait lasts
+            error.text = counted.verdict.wait_message()
             return
-        user = repos.users.authenticate(email, password.value or '')
+        user = await run.io_bound(repos.users.authenticate, email, password.value or '')  # argon2: off the loop
         if user is None:
-            lock = ratelimit.signin_failed(email, ip)
+            lock = ratelimit.signin_attempt_failed(counted)
             repos.audit.signin_failed(email, ip=ip)
             error.text = 'Email or password is not right. Check both and try again.'
             if not lock.allowed:
                 error.text += ' ' + lock.wait_message()
             return
         if user.disabled_at is not None:  # the right password: saying so tells them whom to ask
+            ratelimit.signin_attempt_right(counted, clear_account=False)
             repos.audit.record(user.id, 'login_refused_disabled', ip=ip)
             error.text = admin.DISABLED_MESSAGE
             return
-        ratelimit.signin_succeeded(email)
+        ratelimit.signin_attempt_right(counted)
         if totp.enabled(user.id):  # no ticket yet: this page alone holds the account until the code is right
             password.value = ''
             second_step.ask(user)

@@ -73,6 +73,11 @@ async def sign_in(user: TestUser, email: str = 'ann@example.com', password: str 
     user.find(marker='email').type(email)
     user.find(marker='password').type(password)
     user.find(marker='sign-in').click()
+    # the password is checked in a thread by the click's handler (a task named after it): wait for the handler, then
+    # for where it navigated
+    async with asyncio.timeout(10):
+        while any('.attempt at ' in task.get_name() for task in background_tasks.running_tasks):
+            await asyncio.sleep(0.01)
     await navigation_done()
 
 

@@ -137,6 +137,80 @@ def signin_succeeded(email: str) -> None:
     storage.clear(f'{_LOCK}/account/{email}')
 
 
+@dataclass
+class SignInAttempt:
+    """One password check, counted before it is made (`begin_signin`). `verdict.allowed` False: refused unchecked.
+    Settle it with `signin_attempt_failed` or `signin_attempt_right`."""
+
+    email: str
+    ip: str
+    verdict: Verdict
+    locks: list[tuple[str, str]]  # the locks this attempt set (kind, key), past the budget
+
+
+def _signin_keys(email: str, ip: str) -> list[tuple[str, str, str]]:
+    settings = get_settings()
+    return [('account', email, settings.rate_login), ('address', ip or 'unknown', settings.rate_login_ip)]
+
+
+def _uncount(kind: str, key: str, rule: str) -> None:
+    storage = limiter().storage
+    name = f'{_FAILURES}/{kind}/{key}'
+    if storage.get(name) > 0:
+        storage.incr(name, parse(rule).get_expiry(), amount=-1)
+
+
+def begin_signin(email: str, ip: str) -> SignInAttempt:
+    """Count a password check as a failure before it is made, so checks running at once (in threads, or in other
+    processes through Redis) cannot all pass a look at the count. Within the budget it may go ahead; past it, only the
+    one attempt that sets the next (doubling) lock may, and every other one is refused unchecked and not counted."""
+    waiting = signin_allowed(email, ip)
+    if not waiting.allowed:
+        return SignInAttempt(email, ip, waiting, [])
+    storage = limiter().storage
+    cap = get_settings().login_backoff_max_s
+    keys = _signin_keys(email, ip)
+    counted = [
+        (kind, key, rule, storage.incr(f'{_FAILURES}/{kind}/{key}', parse(rule).get_expiry()))
+        for kind, key, rule in keys
+    ]
+    claimed: list[tuple[str, str]] = []
+    verdict = Verdict(True)
+    for kind, key, rule, failures in counted:
+        over = failures - parse(rule).amount
+        if over <= 0:
+            continue
+        wait = max(1, min(cap, FIRST_WAIT_S * 2 ** min(over - 1, 30)))
+        if storage.incr(f'{_LOCK}/{kind}/{key}', wait) != 1:  # another attempt set it first: this one waits
+            for held_kind, held_key in claimed:
+                storage.clear(f'{_LOCK}/{held_kind}/{held_key}')
+            for k, key_, rule_, _ in counted:
+                _uncount(k, key_, rule_)
+            return SignInAttempt(email, ip, Verdict(False, _lock_left(kind, key), kind), [])
+        claimed.append((kind, key))
+        if wait > verdict.retry_after:
+            verdict = Verdict(False, wait, kind)
+    # allowed to check; `verdict` carries the lock it set, said after a wrong password
+    return SignInAttempt(email, ip, Verdict(True, verdict.retry_after, verdict.locked), claimed)
+
+
+def signin_attempt_failed(attempt: SignInAttempt) -> Verdict:
+    """The password was wrong: the count and any lock stay. Answers the lock to mention, if this attempt set one."""
+    verdict = attempt.verdict
+    return Verdict(False, verdict.retry_after, verdict.locked) if verdict.locked else Verdict(True)
+
+
+def signin_attempt_right(attempt: SignInAttempt, *, clear_account: bool = True) -> None:
+    """The password was right: the attempt is forgotten (and, with `clear_account`, the account's failures too)."""
+    storage = limiter().storage
+    for kind, key in attempt.locks:
+        storage.clear(f'{_LOCK}/{kind}/{key}')
+    for kind, key, rule in _signin_keys(attempt.email, attempt.ip):
+        _uncount(kind, key, rule)
+    if clear_account:
+        signin_succeeded(attempt.email)
+
+
 # -- the second factor (TOTP or recovery code): the same failure count and doubling wait, per account ----------------
 
 
