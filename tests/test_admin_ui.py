@@ -202,7 +202,7 @@ async def test_the_register_page_says_what_the_policy_allows(user: TestUser, set
     user.find(marker='password').type(PASSWORD)
     user.find(marker='confirm').type(PASSWORD)
     user.find(marker='create-account').click()
-    await user.should_see('there is no invitation for this address')
+    await user.should_see('register through the invitation link a member sent you')
     assert repos.users.by_email('second@example.com') is None
 
     settings_env(REGISTRATION_POLICY='closed')

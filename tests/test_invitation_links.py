@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from nicegui.testing import User as TestUser
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -18,7 +19,7 @@ from aurenlm.security import sessions, tokens
 from aurenlm.sharing import invitations as invite_links
 from aurenlm.sharing import service as sharing
 from aurenlm.sharing.access import Forbidden
-from tests.helpers import PASSWORD, person
+from tests.helpers import PASSWORD, navigation_done, person, sign_in
 
 ISSUER = 'https://id.example.org'
 
@@ -156,3 +157,34 @@ def test_oidc_links_a_proven_account_as_it_is(ann) -> None:
     assert sessions.resolve(browser.token) is not None
     assert repos.users.authenticate('ann@example.com', PASSWORD) is not None
     assert actions('account_reclaimed') == []
+
+
+async def test_dana_opens_her_link_registers_with_the_invited_address_and_lands_in_the_notebook(
+    user: TestUser, ann, notebook, settings_env
+) -> None:
+    settings_env(REGISTRATION_POLICY='invite-only')
+    token = invite_dana(ann, notebook.id, 'viewer')
+    await user.open(f'/invite/{token}')
+    await navigation_done()
+    await user.should_see('invited you to “Manuals” as viewer. Create your account with dana@example.com')
+    assert user.find(marker='email').elements.pop().value == 'dana@example.com'
+    user.find(marker='password').type(PASSWORD)
+    user.find(marker='confirm').type(PASSWORD)
+    user.find(marker='create-account').click()
+    await navigation_done()
+    dana = repos.users.by_email('dana@example.com')
+    assert repos.members.role_of(dana.id, notebook.id) == 'viewer'
+
+    await user.open(f'/invite/{token}')  # used: it opens nothing any more
+    await user.should_see('This invitation link has expired or was already used. Ask the notebook’s owner')
+
+
+async def test_a_link_for_an_address_with_an_account_asks_to_sign_in_as_it(user: TestUser, ann, notebook) -> None:
+    token = invite_dana(ann, notebook.id)
+    person('dana@example.com')
+    await user.open(f'/invite/{token}')
+    await user.should_see('Sign in as dana@example.com to open it.')
+    await sign_in(user, 'dana@example.com')
+    await user.open(f'/invite/{token}')
+    await navigation_done()
+    assert repos.members.role_of(repos.users.by_email('dana@example.com').id, notebook.id) == 'editor'

@@ -46,8 +46,10 @@ async def test_the_owner_shares_from_the_dialog_and_sees_members_and_invitations
 
     user.find(marker='share-email').type('dana@example.com')
     user.find(marker='share-send').click()
-    await user.should_see('dana@example.com has no account yet')
-    await user.should_see('Invited, waiting for them to sign up')
+    await user.should_see('dana@example.com has no account yet. Use “Copy invite link” below')  # no mail here
+    await user.should_see('only their invite link lets them in')
+    user.find(marker='copy-invite-link').click()
+    await user.should_see('Invite link for dana@example.com copied. It works once, for that address only.')
 
     user.find(marker='share-email').type('bob@example.com')
     user.find(marker='share-send').click()
