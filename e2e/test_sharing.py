@@ -143,3 +143,39 @@ def test_invite_view_chat_privately_promote_add_and_remove(page: Page, ben_page:
     expect(ben_page.get_by_text('No notebooks yet')).to_be_visible()
     ben_page.goto(f'/notebook/{notebook_id}')
     expect(ben_page.get_by_text('Not found')).to_be_visible()
+
+
+def test_an_invite_link_copied_from_the_share_dialog_signs_up_the_invited_address(
+    page: Page, ben_page: Page, server: Server
+) -> None:
+    ann = account(server, 'e2e-link-ann@example.com')
+    cleo = 'e2e-link-cleo@example.com'  # no account yet
+    page.context.grant_permissions(['clipboard-read', 'clipboard-write'])
+    sign_in(page, ann)
+    notebook_id = create_notebook(page, 'Kelp forests')
+    dialog = share_dialog(page)
+    dialog.get_by_label('Email address to share with').fill(cleo)
+    dialog.get_by_role('button', name='Send').click()
+    expect(dialog.get_by_text(f'{cleo} has no account yet')).to_be_visible()
+    dialog.get_by_role('button', name=f'Copy invite link for {cleo}').click()
+    expect(page.get_by_text(f'Invite link for {cleo} copied')).to_be_visible()
+    settle(page)
+    shot(page, 'sharing-invite-link-copied')
+    link = page.evaluate('navigator.clipboard.readText()')
+    assert '/invite/' in link
+
+    # Cleo opens the link: the register page has her address fixed, and she lands in the notebook
+    ben_page.goto(link)
+    expect(ben_page.get_by_text('invited you to “Kelp forests” as viewer')).to_be_visible()
+    expect(ben_page.get_by_label('Email')).to_have_value(cleo)
+    ben_page.get_by_label('Password', exact=True).fill(PASSWORD)
+    ben_page.get_by_label('Repeat password').fill(PASSWORD)
+    settle(ben_page)
+    shot(ben_page, 'sharing-invite-link-register')
+    ben_page.get_by_role('button', name='Create account').click()
+    ben_page.wait_for_url(f'**/notebook/{notebook_id}')
+    expect(ben_page.get_by_role('button', name='People in this notebook')).to_be_visible()
+
+    # the link worked once
+    ben_page.goto(link)
+    expect(ben_page.get_by_text('This invitation link has expired or was already used')).to_be_visible()
