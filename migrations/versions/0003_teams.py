@@ -117,7 +117,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     # chats are private to each member: an answer belongs to the person whose question it answers (it had no owner)
     op.execute(
-        'UPDATE chat_message SET user_id = (SELECT q.user_id FROM chat_message q WHERE q.id = chat_message.reply_to_id) '
+        'UPDATE chat_message SET user_id = '
+        '(SELECT q.user_id FROM chat_message q WHERE q.id = chat_message.reply_to_id) '
         "WHERE role = 'assistant' AND user_id IS NULL AND reply_to_id IS NOT NULL"
     )
 
