@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -13,10 +15,32 @@ from nicegui.testing import User as TestUser
 from aurenlm import db, repos
 from aurenlm.llm import reset_provider
 from aurenlm.models import Artifact, User
+from aurenlm.security import passwords
 from tests.fakes.gemini_server import FakeGemini, start_fake_gemini
 
 PASSWORD = 'violet-harbour-lantern'
 T = TypeVar('T')
+
+
+def guess_all_at_once(monkeypatch: Any, guess: Callable[[int], str], count: int) -> tuple[list[str], list[str]]:
+    """Send `count` guesses from threads together and answer (the passwords actually checked, each guess's answer).
+    Every check is held until all guesses have arrived (or a second has passed): as if argon2 were slow and the guesses
+    were all in flight together."""
+    checked: list[str] = []
+    arrived = threading.Condition()
+    real_verify = passwords.verify_password
+
+    def slow_verify(stored: str | None, typed: str) -> bool:
+        with arrived:
+            checked.append(typed)
+            arrived.notify_all()
+            arrived.wait_for(lambda: len(checked) >= count, timeout=1.0)
+        return real_verify(stored, typed)
+
+    monkeypatch.setattr(passwords, 'verify_password', slow_verify)
+    with ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(guess, range(count)))
+    return checked, answers
 
 
 def person(email: str = 'ann@example.com') -> User:

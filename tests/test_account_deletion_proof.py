@@ -2,9 +2,7 @@
 a current 2FA code when two-factor sign-in is on, or (for an account made by single sign-on, which has no password
 its owner knows) a sign-in within the last 10 minutes. Wrong answers count like failed sign-ins, even sent at once."""
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pyotp
@@ -15,8 +13,8 @@ from aurenlm import db, repos
 from aurenlm.accounts import deletion
 from aurenlm.accounts.deletion import DeletionError, Proof, delete_own_account
 from aurenlm.models import AuditEvent, AuthSession, OidcIdentity, User, utcnow
-from aurenlm.security import passwords, sessions, totp
-from tests.helpers import PASSWORD, person
+from aurenlm.security import sessions, totp
+from tests.helpers import PASSWORD, guess_all_at_once, person
 
 GUESSES = 6
 
@@ -48,18 +46,6 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
     ann: User, settings_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_env(RATE_LOGIN='2/15minutes')
-    checked: list[str] = []
-    arrived = threading.Condition()
-    real_verify = passwords.verify_password
-
-    def slow_verify(stored: str | None, typed: str) -> bool:
-        with arrived:  # every check waits until all guesses are in flight, as if argon2 were slow
-            checked.append(typed)
-            arrived.notify_all()
-            arrived.wait_for(lambda: len(checked) >= GUESSES, timeout=1.0)
-        return real_verify(stored, typed)
-
-    monkeypatch.setattr(deletion.passwords, 'verify_password', slow_verify)
 
     def guess(n: int) -> str:
         try:
@@ -68,8 +54,7 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
             return str(e)
         return 'deleted'
 
-    with ThreadPoolExecutor(GUESSES) as pool:
-        answers = list(pool.map(guess, range(GUESSES)))
+    checked, answers = guess_all_at_once(monkeypatch, guess, GUESSES)
     assert len(checked) == 2, f'{len(checked)} guesses were checked against the password; the limit is 2'
     assert sum('Please wait' in answer for answer in answers) == GUESSES - 2
     with pytest.raises(DeletionError, match='Please wait'):  # even the right one waits out the lock

@@ -1,17 +1,12 @@
 """Someone at an open, signed-in browser who does not know its password cannot guess it through "Change password"
 faster than the limit allows, not even by sending many attempts at once (the page checks each in a thread)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from aurenlm import repos
-from aurenlm.accounts import password_change
 from aurenlm.accounts.password_change import PasswordChangeError, change_password
 from aurenlm.models import User
-from aurenlm.security import passwords
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, guess_all_at_once
 
 GUESSES = 6
 NEW_PASSWORD = 'copper-meadow-sextant'
@@ -21,20 +16,6 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
     ann: User, settings_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_env(RATE_LOGIN='2/15minutes')
-    checked: list[str] = []
-    arrived = threading.Condition()
-    real_verify = passwords.verify_password
-
-    def slow_verify(stored: str | None, typed: str) -> bool:
-        # hold every check until all guesses have arrived (or a second has passed): as if argon2 were slow and the
-        # guesses were all in flight together
-        with arrived:
-            checked.append(typed)
-            arrived.notify_all()
-            arrived.wait_for(lambda: len(checked) >= GUESSES, timeout=1.0)
-        return real_verify(stored, typed)
-
-    monkeypatch.setattr(password_change.passwords, 'verify_password', slow_verify)
 
     def guess(n: int) -> str:
         try:
@@ -43,9 +24,7 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
             return str(e)
         return 'changed'
 
-    with ThreadPoolExecutor(GUESSES) as pool:
-        answers = list(pool.map(guess, range(GUESSES)))
-
+    checked, answers = guess_all_at_once(monkeypatch, guess, GUESSES)
     assert len(checked) == 2, f'{len(checked)} guesses were checked against the password; the limit is 2'
     assert sum('Please wait' in answer for answer in answers) == GUESSES - 2
     assert repos.users.authenticate('ann@example.com', PASSWORD) is not None
