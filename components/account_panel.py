@@ -9,6 +9,7 @@ from nicegui import run, ui
 from aurenlm.accounts import deletion
 from aurenlm.models import User
 from aurenlm.web.account import EXPORT_PATH
+from components import cards
 
 DELETE = '__delete__'
 GONE_PATH = '/account-deleted'
@@ -19,25 +20,20 @@ HIDDEN_FIELD = 'outlined dense type=password autocomplete=current-password'  # n
 class AccountPanel:
     def __init__(self, user: User, ip: str, session_token: str | None) -> None:
         self.user, self.ip, self.session_token = user, ip, session_token
-        with ui.card().classes('w-full gap-3'):
-            ui.label('Your data').classes('text-lg font-medium')
-            with ui.row().classes('w-full items-center gap-3 no-wrap'):
-                with ui.column().classes('gap-0 grow'):
-                    ui.label('Download your data').classes('font-medium')
-                    ui.label(
-                        'A ZIP with every notebook you belong to as a JSON export (each can be imported again), '
-                        'your account details and your activity.'
-                    ).classes('text-sm text-slate-600')
+        with cards.section('Your data', roomy=True):
+            with cards.action_row(
+                'Download your data',
+                'A ZIP with every notebook you belong to as a JSON export (each can be imported again), '
+                'your account details and your activity.',
+            ):
                 ui.button('Download ZIP', icon='download', on_click=lambda: ui.download.from_url(EXPORT_PATH)).props(
                     'outline no-wrap aria-label="Download all your data as a ZIP"'
                 ).classes('shrink-0').mark('export-account')
-            with ui.row().classes('w-full items-center gap-3 no-wrap'):
-                with ui.column().classes('gap-0 grow'):
-                    ui.label('Delete your account').classes('font-medium')
-                    ui.label(
-                        'Deletes the account with your notebooks, their sources and files, and signs you out '
-                        'everywhere. Notebooks you share can go to one of their members instead.'
-                    ).classes('text-sm text-slate-600')
+            with cards.action_row(
+                'Delete your account',
+                'Deletes the account with your notebooks, their sources and files, and signs you out '
+                'everywhere. Notebooks you share can go to one of their members instead.',
+            ):
                 ui.button('Delete account', icon='delete_forever', on_click=self.ask).props(
                     'outline no-wrap color=negative aria-label="Delete your account"'
                 ).classes('shrink-0').mark('delete-account')

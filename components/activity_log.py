@@ -10,7 +10,7 @@ from nicegui import ui
 from aurenlm.accounts import activity
 from aurenlm.models import User
 from aurenlm.repos import audit
-from components import frame
+from components import cards, frame
 from components.timefmt import clock
 
 PAGE = 20
@@ -20,12 +20,11 @@ class ActivityLog:
     def __init__(self, user: User) -> None:
         self.user = user
         self.before: tuple[datetime, str] | None = None
-        with ui.card().classes('w-full gap-2'):
-            ui.label('Activity').classes('text-lg font-medium')
-            ui.label(
-                'Sign-ins, failed attempts with your email, password and two-factor changes, sharing, API tokens and '
-                'what an admin did to your account. Entries cannot be changed or removed.'
-            ).classes('text-sm text-slate-600')
+        with cards.section(
+            'Activity',
+            'Sign-ins, failed attempts with your email, password and two-factor changes, sharing, API tokens and '
+            'what an admin did to your account. Entries cannot be changed or removed.',
+        ):
             self.rows = ui.column().classes('w-full gap-0').mark('activity')
             self.more = frame.more_button('Show older activity', 'expand_more', self.show_more, 'activity-more')
         self.show()

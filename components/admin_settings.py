@@ -12,7 +12,7 @@ from aurenlm.accounts import admin
 from aurenlm.config import RegistrationPolicy
 from aurenlm.models import User
 from aurenlm.repos import instance
-from components import dialogs
+from components import cards, dialogs
 
 POLICIES = {
     RegistrationPolicy.open.value: 'Open: anyone who can reach this server can create an account',
@@ -26,22 +26,19 @@ class AdminSettings:
         self.actor, self.ip = actor, ip
         self.policy_now = instance.registration_policy().value
         self.required_now = instance.require_2fa()
-        with ui.card().classes('w-full gap-2'):
-            ui.label('Registration').classes('text-lg font-medium')
-            ui.label('Who may create an account on this server. The change takes effect at once.').classes(
-                'text-sm text-slate-600'
-            )
+        with cards.section(
+            'Registration', 'Who may create an account on this server. The change takes effect at once.'
+        ):
             self.policy = (
                 ui.radio(POLICIES, value=self.policy_now, on_change=self.change_policy)
                 .props('aria-label="Registration policy"')
                 .mark('registration-policy-choice')
             )
-        with ui.card().classes('w-full gap-2'):
-            ui.label('Two-factor sign-in').classes('text-lg font-medium')
-            ui.label(
-                'When required, everyone who has not set up two-factor sign-in must do so at their next sign-in '
-                'before they can use AurenLM.'
-            ).classes('text-sm text-slate-600')
+        with cards.section(
+            'Two-factor sign-in',
+            'When required, everyone who has not set up two-factor sign-in must do so at their next sign-in '
+            'before they can use AurenLM.',
+        ):
             self.require = (
                 ui.switch('Require two-factor sign-in for everyone', value=self.required_now, on_change=self.change_2fa)
                 .props('aria-label="Require two-factor sign-in for everyone"')
