@@ -94,17 +94,22 @@ def empty_database() -> None:
             connection.execute(text(f'DELETE FROM "{table}"'))
 
 
+def default_settings(env: pytest.MonkeyPatch, database_url: str, data_dir: Path) -> None:
+    """The settings every test starts from: none of the developer's own, this database and DATA_DIR, a test secret."""
+    for name in list(os.environ):
+        if name.startswith(ISOLATED_SETTINGS):
+            env.delenv(name, raising=False)
+    env.setenv('DATABASE_URL', database_url)
+    env.setenv('DATA_DIR', str(data_dir))
+    env.setenv('SECRET_KEY', TEST_SECRET)
+    env.setenv('LOG_LEVEL', 'WARNING')
+
+
 @pytest.fixture(autouse=True)
 def fresh_state(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Each test: an empty database, its own DATA_DIR, default settings, fresh rate limits."""
     data_dir = tmp_path / 'data'
-    for name in list(os.environ):
-        if name.startswith(ISOLATED_SETTINGS):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv('DATABASE_URL', database_url)
-    monkeypatch.setenv('DATA_DIR', str(data_dir))
-    monkeypatch.setenv('SECRET_KEY', TEST_SECRET)
-    monkeypatch.setenv('LOG_LEVEL', 'WARNING')
+    default_settings(monkeypatch, database_url, data_dir)
     reset_settings()
     ratelimit.reset()
     empty_database()

@@ -12,7 +12,6 @@ import ast
 import asyncio
 import importlib
 import inspect
-import os
 import pkgutil
 import re
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from aurenlm.web.api import create_api
 from tests import authz_table as table
 from tests.authz_calls import API_CALLS, HTTP_PATHS, PAGE_PATHS, SERVICE_CALLS, ServiceCall, path_value
 from tests.authz_world import CALLERS, Cell, World, build, events_refused, quick_person, web_pages
-from tests.conftest import ISOLATED_SETTINGS, TEST_SECRET, empty_database
+from tests.conftest import default_settings, empty_database
 from tests.helpers import navigation_done
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +54,7 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """The settings conftest's fresh_state gives each test, and the database emptied once, for the whole module."""
     data_dir = tmp_path_factory.mktemp('authz') / 'data'
     with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith(ISOLATED_SETTINGS):
-                env.delenv(name, raising=False)
-        env.setenv('DATABASE_URL', database_url)
-        env.setenv('DATA_DIR', str(data_dir))
-        env.setenv('SECRET_KEY', TEST_SECRET)
-        env.setenv('LOG_LEVEL', 'WARNING')
+        default_settings(env, database_url, data_dir)
         env.setenv('ALLOW_PRIVATE_URLS', 'true')  # the page added by URL is served on loopback
         reset_settings()
         ratelimit.reset()

@@ -21,6 +21,15 @@ def bob() -> User:
     return person('bob@example.com')
 
 
+async def ann_opens_share_dialog_with_bob(user: TestUser, ann: User, notebook: Notebook) -> None:
+    """Bob is a viewer of Ann's notebook; Ann signs in and opens its Share dialog, where he is listed."""
+    sharing.invite(ann, notebook.id, 'bob@example.com', 'viewer')
+    await sign_in(user)
+    await user.open(f'/notebook/{notebook.id}')
+    user.find(marker='share-button').click()
+    await user.should_see('bob@example.com')
+
+
 @pytest.fixture
 async def pools(ann: User, notebook: Notebook) -> Source:
     """A ready pasted-text source in Ann's notebook."""
@@ -64,11 +73,7 @@ async def test_the_owner_shares_from_the_dialog_and_sees_members_and_invitations
 
 
 async def test_the_owner_changes_a_role_and_removes_a_member_in_the_dialog(user: TestUser, ann, bob, notebook) -> None:
-    sharing.invite(ann, notebook.id, 'bob@example.com', 'viewer')
-    await sign_in(user)
-    await user.open(f'/notebook/{notebook.id}')
-    user.find(marker='share-button').click()
-    await user.should_see('bob@example.com')
+    await ann_opens_share_dialog_with_bob(user, ann, notebook)
     user.find(marker='member-role-select').elements.pop().value = 'editor'
     await user.should_see('bob@example.com is now editor')
     assert repos.members.role_of(bob.id, notebook.id) == 'editor'
@@ -188,11 +193,7 @@ async def test_a_member_leaves_from_the_home_page(user: TestUser, ann, bob, note
 
 
 async def test_the_owner_transfers_ownership_and_becomes_an_editor(user: TestUser, ann, bob, notebook) -> None:
-    sharing.invite(ann, notebook.id, 'bob@example.com', 'viewer')
-    await sign_in(user)
-    await user.open(f'/notebook/{notebook.id}')
-    user.find(marker='share-button').click()
-    await user.should_see('bob@example.com')
+    await ann_opens_share_dialog_with_bob(user, ann, notebook)
     user.find(marker='make-owner').click()
     await confirm(user, 'Make bob@example.com the owner?')
     await user.should_see('bob@example.com now owns this notebook')

@@ -35,6 +35,15 @@ async def type_code(user: TestUser, code: str) -> None:
     await navigation_done()
 
 
+async def enrolled_in_settings(user: TestUser, ann: User) -> tuple[pyotp.TOTP, list[str]]:
+    """Ann, with two-factor sign-in on, signs in with a code and opens Settings; answers her app and codes."""
+    app, codes = enrolled(ann)
+    await sign_in(user)
+    await type_code(user, app.now())
+    await user.open('/settings')
+    return app, codes
+
+
 async def test_ann_sets_up_two_factor_in_settings_and_saves_her_recovery_codes(user: TestUser, ann: User) -> None:
     await sign_in(user)
     await user.open('/settings')
@@ -133,10 +142,7 @@ async def test_an_account_without_two_factor_signs_in_with_the_password_alone(us
 
 
 async def test_turning_it_off_in_settings_asks_for_the_password(user: TestUser, ann: User) -> None:
-    app, _ = enrolled(ann)
-    await sign_in(user)
-    await type_code(user, app.now())
-    await user.open('/settings')
+    await enrolled_in_settings(user, ann)
     user.find(marker='totp-turn-off').click()
     await user.should_see('Turn off two-factor sign-in?')
     user.find(marker='totp-dialog-code').type('not-my-password')
@@ -149,10 +155,7 @@ async def test_turning_it_off_in_settings_asks_for_the_password(user: TestUser, 
 
 
 async def test_new_recovery_codes_replace_the_old_ones(user: TestUser, ann: User) -> None:
-    app, old = enrolled(ann)
-    await sign_in(user)
-    await type_code(user, app.now())
-    await user.open('/settings')
+    _, old = await enrolled_in_settings(user, ann)
     user.find(marker='totp-regenerate').click()
     await user.should_see('Your old recovery codes stop working')
     user.find(marker='totp-dialog-code').type(old[5])
