@@ -7,6 +7,7 @@ what would lock the instance out (disabling or deleting oneself, removing the la
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from nicegui import ui
 
@@ -20,6 +21,7 @@ from components.timefmt import clock, relative
 
 GRID = 'auren-admin-grid w-full'
 HEADINGS = ('Account', 'Created', 'Last seen', 'Notebooks', 'Stored', 'Two-factor', '')
+Done = TypeVar('Done')
 
 
 class AdminUsers:
@@ -142,6 +144,16 @@ class AdminUsers:
             return False
         return True
 
+    def _apply(self, change: Callable[[], Done], message: Callable[[Done], str]) -> None:
+        """Make the change, then say what it did and redraw the list; or say why it was refused."""
+        try:
+            done = change()
+        except admin.AdminError as e:
+            self._refused(e)
+            return
+        ui.notify(message(done), type='positive')
+        self.show()
+
     async def disable(self, row: UserRow) -> None:
         email = row.user.email
         if not self._guard(row, lambda: admin.check_can_remove(self.actor, row.user.id, 'disable')):
@@ -153,22 +165,15 @@ class AdminUsers:
             action='Disable',
         ):
             return
-        try:
-            admin.disable(self.actor, row.user.id, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(f'{email} is disabled and signed out everywhere', type='positive')
-        self.show()
+        self._apply(
+            lambda: admin.disable(self.actor, row.user.id, ip=self.ip),
+            lambda _: f'{email} is disabled and signed out everywhere',
+        )
 
     def enable(self, row: UserRow) -> None:
-        try:
-            admin.enable(self.actor, row.user.id, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(f'{row.user.email} can sign in again', type='positive')
-        self.show()
+        self._apply(
+            lambda: admin.enable(self.actor, row.user.id, ip=self.ip), lambda _: f'{row.user.email} can sign in again'
+        )
 
     async def reset_two_factor(self, row: UserRow) -> None:
         email = row.user.email
@@ -179,13 +184,10 @@ class AdminUsers:
             action='Reset two-factor',
         ):
             return
-        try:
-            admin.reset_two_factor(self.actor, row.user.id, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(f'Two-factor sign-in is off for {email}', type='positive')
-        self.show()
+        self._apply(
+            lambda: admin.reset_two_factor(self.actor, row.user.id, ip=self.ip),
+            lambda _: f'Two-factor sign-in is off for {email}',
+        )
 
     async def cut_off(self, row: UserRow) -> None:
         email = row.user.email
@@ -196,30 +198,21 @@ class AdminUsers:
             action='Sign out and revoke',
         ):
             return
-        try:
-            done = admin.cut_off(self.actor, row.user.id, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(
-            f'{email}: {counted(done.sessions, "session")} ended, {counted(done.tokens, "token")} revoked',
-            type='positive',
+        self._apply(
+            lambda: admin.cut_off(self.actor, row.user.id, ip=self.ip),
+            lambda done: f'{email}: {counted(done.sessions, "session")} ended, {counted(done.tokens, "token")} revoked',
         )
-        self.show()
 
     async def quotas(self, row: UserRow) -> None:
         chosen = await admin_dialogs.ask_quotas(row)
         if chosen is None:
             return
-        try:
-            admin.set_quotas(
+        self._apply(
+            lambda: admin.set_quotas(
                 self.actor, row.user.id, max_sources=chosen.sources, max_storage_bytes=chosen.storage_bytes, ip=self.ip
-            )
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(f'Quotas saved for {row.user.email}', type='positive')
-        self.show()
+            ),
+            lambda _: f'Quotas saved for {row.user.email}',
+        )
 
     async def set_admin(self, row: UserRow, value: bool) -> None:
         email = row.user.email
@@ -235,13 +228,10 @@ class AdminUsers:
         )
         if not await dialogs.confirm(question, detail, action='Make admin' if value else 'Remove', danger=not value):
             return
-        try:
-            admin.set_admin(self.actor, row.user.id, value, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(f'{email} is {"now" if value else "no longer"} an admin', type='positive')
-        self.show()
+        self._apply(
+            lambda: admin.set_admin(self.actor, row.user.id, value, ip=self.ip),
+            lambda _: f'{email} is {"now" if value else "no longer"} an admin',
+        )
 
     async def delete(self, row: UserRow) -> None:
         if not self._guard(row, lambda: admin.check_can_remove(self.actor, row.user.id, 'delete')):
@@ -253,17 +243,15 @@ class AdminUsers:
             return
         if choice is None:
             return
-        try:
-            done = admin.delete(self.actor, row.user.id, typed=choice.typed, transfer_to=choice.transfer_to, ip=self.ip)
-        except admin.AdminError as e:
-            self._refused(e)
-            return
-        ui.notify(
-            f'{done.email} deleted, with {counted(done.notebooks_deleted, "notebook")}; '
-            f'{counted(done.notebooks_transferred, "notebook")} handed over',
-            type='positive',
+        self._apply(
+            lambda: admin.delete(
+                self.actor, row.user.id, typed=choice.typed, transfer_to=choice.transfer_to, ip=self.ip
+            ),
+            lambda done: (
+                f'{done.email} deleted, with {counted(done.notebooks_deleted, "notebook")}; '
+                f'{counted(done.notebooks_transferred, "notebook")} handed over'
+            ),
         )
-        self.show()
 
 
 def build(actor: User, ip: str) -> AdminUsers:
