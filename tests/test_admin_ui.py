@@ -184,13 +184,18 @@ async def test_a_disabled_person_is_told_why_they_cannot_sign_in(user: TestUser)
     await user.should_see('Email or password is not right')  # a wrong password learns nothing about the account
 
 
-async def test_the_register_page_says_what_the_policy_allows(user: TestUser, settings_env) -> None:
-    await user.open('/register')
-    await user.should_see('The first account you create here becomes its administrator')
-    user.find(marker='email').type('first@example.com')
+def register(user: TestUser, email: str) -> None:
+    """Fill in the register page for this address (with the test password) and press Create account."""
+    user.find(marker='email').type(email)
     user.find(marker='password').type(PASSWORD)
     user.find(marker='confirm').type(PASSWORD)
     user.find(marker='create-account').click()
+
+
+async def test_the_register_page_says_what_the_policy_allows(user: TestUser, settings_env) -> None:
+    await user.open('/register')
+    await user.should_see('The first account you create here becomes its administrator')
+    register(user, 'first@example.com')
     await navigation_done()
     await user.should_see('Your notebooks')
     assert repos.users.by_email('first@example.com').is_admin
@@ -198,10 +203,7 @@ async def test_the_register_page_says_what_the_policy_allows(user: TestUser, set
     settings_env(REGISTRATION_POLICY='invite-only')
     await user.open('/register')
     await user.should_see('This server is invite-only')
-    user.find(marker='email').type('second@example.com')
-    user.find(marker='password').type(PASSWORD)
-    user.find(marker='confirm').type(PASSWORD)
-    user.find(marker='create-account').click()
+    register(user, 'second@example.com')
     await user.should_see('register through the invitation link a member sent you')
     assert repos.users.by_email('second@example.com') is None
 

@@ -74,6 +74,17 @@ def signed_in_as(client: httpx.AsyncClient) -> Account | None:
     return sessions.resolve(client.cookies.get(auth.cookie_name()))
 
 
+def use_provider(settings_env, env: dict[str, str]) -> None:
+    """AurenLM, reached as http://aurenlm.test, configured for the provider these settings name (its cache cleared)."""
+    settings_env(PUBLIC_URL=APP, **env)
+    oidc.forget()
+
+
+async def start_error(user: User) -> str | None:
+    """The error the login page is sent back with when the sign-in with the provider starts."""
+    return login_error(await browser(user).get('/auth/oidc/start'))
+
+
 def login_error(response: httpx.Response) -> str | None:
     assert response.status_code == 303, response.text
     location = urlsplit(response.headers['location'])
@@ -288,18 +299,15 @@ async def test_cancelling_at_the_provider_says_so(user: User, sso):
 
 
 async def test_a_provider_that_is_down_gives_a_clear_error(user: User, settings_env, provider):
-    settings_env(PUBLIC_URL=APP, **{**provider.env(), 'OIDC_ISSUER': f'http://127.0.0.1:{free_port()}'})
-    oidc.forget()
-    response = await browser(user).get('/auth/oidc/start')
-    assert login_error(response) == 'unavailable'
+    use_provider(settings_env, {**provider.env(), 'OIDC_ISSUER': f'http://127.0.0.1:{free_port()}'})
+    assert await start_error(user) == 'unavailable'
 
 
 async def test_a_provider_that_goes_down_during_the_sign_in_gives_a_clear_error(user: User, settings_env):
     person('bea@example.com')
     client = browser(user)
     with OidcProvider([CALLBACK]) as flaky:
-        settings_env(PUBLIC_URL=APP, **flaky.env())
-        oidc.forget()
+        use_provider(settings_env, flaky.env())
         callback = flaky.sign_in(await start(client), 'bea')
     refused = await come_back(client, callback)  # the provider has stopped: its token endpoint does not answer
     assert login_error(refused) == 'unavailable' and signed_in_as(client) is None
@@ -308,10 +316,9 @@ async def test_a_provider_that_goes_down_during_the_sign_in_gives_a_clear_error(
 async def test_a_provider_that_names_another_issuer_is_refused(user: User, settings_env):
     port = free_port()
     with OidcProvider([CALLBACK], issuer=f'http://localhost:{port}') as impostor:
-        settings_env(PUBLIC_URL=APP, **impostor.env())  # configured by its address, it claims another name
-        oidc.forget()
-        response = await browser(user).get('/auth/oidc/start')
-    assert login_error(response) == 'issuer'
+        use_provider(settings_env, impostor.env())  # configured by its address, it claims another name
+        error = await start_error(user)
+    assert error == 'issuer'
 
 
 async def test_an_authorization_response_from_another_issuer_is_refused(user: User, sso):
