@@ -59,31 +59,36 @@ def cmd_create_user(args) -> int:
 
 def cmd_make_admin(args) -> int:
     """For an instance whose admins are all gone or locked out (or one made before there were admins)."""
-    _settings_or_exit()
-    from aurenlm import migrate, repos
+    user = _existing_account(args.email, 'create-user --admin')
+    if user is None:
+        return 1
+    from aurenlm import repos
     from aurenlm.repos import admin as admin_rows
 
-    migrate.upgrade()
-    user = repos.users.by_email(args.email)
-    if user is None:
-        print(f'error: no account with the email {args.email}; create it with create-user --admin', file=sys.stderr)
-        return 1
     admin_rows.update_user(user.id, is_admin=True, disabled_at=None)
     repos.audit.record(None, 'admin_grant_admin', target_id=user.id, target_email=user.email, via='command line')
     print(f'{user.email} is an admin now')
     return 0
 
 
-def cmd_create_token(args) -> int:
+def _existing_account(email: str, how_to_create: str):
+    """The account with this address, on an upgraded database; None, after saying how to create it, when none."""
     _settings_or_exit()
     from aurenlm import migrate, repos
-    from aurenlm.security import tokens
 
     migrate.upgrade()
-    user = repos.users.by_email(args.email)
+    user = repos.users.by_email(email)
     if user is None:
-        print(f'error: no account with the email {args.email}; create it with create-user first', file=sys.stderr)
+        print(f'error: no account with the email {email}; create it with {how_to_create}', file=sys.stderr)
+    return user
+
+
+def cmd_create_token(args) -> int:
+    user = _existing_account(args.email, 'create-user first')
+    if user is None:
         return 1
+    from aurenlm.security import tokens
+
     try:
         made = tokens.issue(user, args.name, can_write=args.write, expires_days=args.expires_days)
     except tokens.TokenError as e:
