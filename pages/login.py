@@ -12,7 +12,7 @@ from aurenlm.models import User
 from aurenlm.security import ratelimit, sessions, totp
 from aurenlm.web import auth
 from aurenlm.web import oidc as oidc_web
-from components import frame, two_factor
+from components import forms, frame, two_factor
 from pages.guard import current_user, login_url, next_target
 
 
@@ -85,8 +85,7 @@ def login_page(request: Request, next: str | None = None, oidc: str | None = Non
             .mark('password')
         )
         password.on('keydown.enter', attempt)
-        error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('login-error')
-        ui.button('Sign in', on_click=attempt).props('unelevated').classes('w-full').mark('sign-in')
+        error = forms.error_and_submit('Sign in', attempt, error_marker='login-error', button_marker='sign-in')
         second_step = two_factor.CodePrompt(ip, second_factor_passed)  # hidden until a right password
         # signed in at the identity provider, and this account asks for its TOTP code too (asked at the end below)
         after_provider = oidc_web.awaiting_second_factor(request) if oidc == oidc_web.SECOND_FACTOR else None

@@ -9,10 +9,10 @@ from aurenlm import repos
 from aurenlm.accounts import registration
 from aurenlm.config import RegistrationPolicy, get_settings
 from aurenlm.repos.users import RegistrationError
-from aurenlm.security import passwords, ratelimit
+from aurenlm.security import ratelimit
 from aurenlm.sharing import invitations as invite_links
 from aurenlm.sharing import roles
-from components import frame
+from components import forms, frame
 from pages.login import client_ip, finish_sign_in
 
 
@@ -84,24 +84,11 @@ def register_page(request: Request, invitation: str | None = None) -> None:
         if state.invitation is not None:
             email.value = state.invitation.email
             email.props('readonly')  # the invitation is for this address; another address cannot accept it
-        password = (
-            ui.input('Password', password=True, password_toggle_button=True)
-            .props('autocomplete=new-password outlined aria-label="Password"')
-            .classes('w-full')
-            .mark('password')
-        )
-        ui.label(f'At least {passwords.MIN_LENGTH} characters; not a common password.').classes(
-            'text-xs text-slate-500 -mt-2'
-        )
-        confirm = (
-            ui.input('Repeat password', password=True)
-            .props('autocomplete=new-password outlined aria-label="Repeat password"')
-            .classes('w-full')
-            .mark('confirm')
-        )
+        password, confirm = forms.new_password_pair('Password', 'Repeat password')
         confirm.on('keydown.enter', submit)
-        error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('register-error')
-        ui.button('Create account', on_click=submit).props('unelevated').classes('w-full').mark('create-account')
+        error = forms.error_and_submit(
+            'Create account', submit, error_marker='register-error', button_marker='create-account'
+        )
         with ui.row().classes('w-full justify-center text-sm gap-1'):
             ui.label('Have an account?')
             ui.link('Sign in', '/login')

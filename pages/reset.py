@@ -7,8 +7,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from aurenlm.accounts import reset
-from aurenlm.security import passwords
-from components import frame
+from components import forms, frame
 from pages.login import client_ip
 
 
@@ -40,24 +39,11 @@ def reset_page(request: Request, token: str = '') -> None:
 
         with form:
             ui.label(f'For {account.email}').classes('text-slate-600 text-sm')
-            password = (
-                ui.input('New password', password=True, password_toggle_button=True)
-                .props('autocomplete=new-password autofocus outlined aria-label="New password"')
-                .classes('w-full')
-                .mark('password')
-            )
-            ui.label(f'At least {passwords.MIN_LENGTH} characters; not a common password.').classes(
-                'text-xs text-slate-500 -mt-2'
-            )
-            confirm = (
-                ui.input('Repeat new password', password=True)
-                .props('autocomplete=new-password outlined aria-label="Repeat new password"')
-                .classes('w-full')
-                .mark('confirm')
-            )
+            password, confirm = forms.new_password_pair('New password', 'Repeat new password', autofocus=True)
             confirm.on('keydown.enter', submit)
-            error = ui.label('').classes('text-negative text-sm').props('role=alert').mark('reset-error')
-            ui.button('Set new password', on_click=submit).props('unelevated').classes('w-full').mark('set-password')
+            error = forms.error_and_submit(
+                'Set new password', submit, error_marker='reset-error', button_marker='set-password'
+            )
         with done:
             ui.label(
                 'Your password has been changed, every device that was signed in is signed out, and every API token '
