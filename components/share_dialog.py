@@ -4,6 +4,7 @@ members, cancels invitations and transfers ownership; every other member sees wh
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from nicegui import run, ui
 
@@ -126,6 +127,16 @@ class ShareDialog:
                     with ui.item(on_click=lambda m=member: self._remove(m)).mark('remove-member'):
                         ui.item_section('Remove').classes('text-negative')
 
+    @staticmethod
+    def _attempt(change: Callable[[], object]) -> bool:
+        """Make a sharing change; when it is refused, show why (the reason says what to do) and return False."""
+        try:
+            change()
+        except sharing.SharingError as e:
+            ui.notify(str(e), type='warning', multi_line=True)
+            return False
+        return True
+
     def _say(self, text: str, ok: bool) -> None:
         self.message.text = text
         self.message.classes(replace='text-sm ' + ('text-positive' if ok else 'text-negative'))
@@ -192,10 +203,7 @@ class ShareDialog:
             action='Remove',
         ):
             return
-        try:
-            sharing.remove_member(self.state.user, self.state.notebook.id, member.user_id)
-        except sharing.SharingError as e:
-            ui.notify(str(e), type='warning', multi_line=True)
+        self._attempt(lambda: sharing.remove_member(self.state.user, self.state.notebook.id, member.user_id))
         self.refresh()
 
     async def _cancel(self, invitation_id: str, email: str) -> None:
@@ -211,10 +219,7 @@ class ShareDialog:
             danger=False,
         ):
             return
-        try:
-            sharing.transfer(self.state.user, self.state.notebook.id, member.user_id)
-        except sharing.SharingError as e:
-            ui.notify(str(e), type='warning', multi_line=True)
+        if not self._attempt(lambda: sharing.transfer(self.state.user, self.state.notebook.id, member.user_id)):
             self.refresh()
             return
         ui.notify(f'{member.email} now owns this notebook', type='positive')
@@ -227,10 +232,7 @@ class ShareDialog:
             action='Leave',
         ):
             return
-        try:
-            sharing.leave(self.state.user, self.state.notebook.id)
-        except sharing.SharingError as e:
-            ui.notify(str(e), type='warning', multi_line=True)
+        if not self._attempt(lambda: sharing.leave(self.state.user, self.state.notebook.id)):
             return
         ui.navigate.to('/')
 
