@@ -128,20 +128,23 @@ def _client() -> httpx.Client:
     return httpx.Client(timeout=HTTP_TIMEOUT_S, follow_redirects=False, headers={'Accept': 'application/json'})
 
 
-def _get_json(url: str) -> dict:
+def _get_json(url: str, headers: dict[str, str] | None = None, name: str | None = None) -> dict:
+    """A JSON object from the provider; any other answer is a fault (a signed JWT userinfo answer is not asked for).
+    `name` stands for the URL in the error when the URL itself is not worth logging."""
+    what = name or url
     try:
         with _client() as client:
-            response = client.get(url)
+            response = client.get(url, headers=headers)
     except httpx.HTTPError as e:
-        raise OidcError(UNAVAILABLE, f'GET {url}: {type(e).__name__}: {e}') from None
+        raise OidcError(UNAVAILABLE, f'GET {what}: {type(e).__name__}: {e}') from None
     if response.status_code != 200:
-        raise OidcError(UNAVAILABLE, f'GET {url}: HTTP {response.status_code}')
+        raise OidcError(UNAVAILABLE, f'GET {what}: HTTP {response.status_code}')
     try:
         data = response.json()
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise OidcError(UNAVAILABLE, f'GET {url}: not a JSON object')
+        raise OidcError(UNAVAILABLE, f'GET {what}: not a JSON object')
     return data
 
 
@@ -363,17 +366,4 @@ def _email_verified(claims: dict) -> bool:
 
 def _userinfo(meta: ProviderMetadata, access_token: str) -> dict:
     assert meta.userinfo_endpoint is not None
-    try:
-        with _client() as client:
-            response = client.get(meta.userinfo_endpoint, headers={'Authorization': f'Bearer {access_token}'})
-    except httpx.HTTPError as e:
-        raise OidcError(UNAVAILABLE, f'GET userinfo: {type(e).__name__}: {e}') from None
-    if response.status_code != 200:
-        raise OidcError(UNAVAILABLE, f'userinfo answered HTTP {response.status_code}')
-    try:
-        data = response.json()
-    except ValueError:
-        data = None  # a signed (JWT) userinfo answer is not asked for; treat anything else as a fault
-    if not isinstance(data, dict):
-        raise OidcError(UNAVAILABLE, 'userinfo is not a JSON object')
-    return data
+    return _get_json(meta.userinfo_endpoint, headers={'Authorization': f'Bearer {access_token}'}, name='userinfo')
