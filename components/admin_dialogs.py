@@ -11,6 +11,7 @@ from aurenlm.accounts import admin
 from aurenlm.accounts.quotas import human_bytes
 from aurenlm.models import User
 from aurenlm.repos.admin import UserRow
+from components import cards
 
 MB = 1024 * 1024
 DELETE_IT = ''  # the hand-over select's value for "delete the notebook"
@@ -42,12 +43,12 @@ async def ask_quotas(row: UserRow) -> Quotas | None:
     person, used = row.user, row.usage
     current_mb = None if person.quota_storage_bytes is None else round(person.quota_storage_bytes / MB, 1)
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label(f'Quotas for {person.email}').classes('text-lg font-semibold')
-        ui.label(
+        cards.dialog_heading(
+            f'Quotas for {person.email}',
             f'They store {counted(used.sources, "source")}, {human_bytes(used.bytes)} (sources they added, and '
             'sources in their notebooks). A quota refuses new sources past it; nothing stored is removed. '
-            'Leave a field empty for no limit.'
-        ).classes('text-sm text-slate-600')
+            'Leave a field empty for no limit.',
+        )
         sources = (
             ui.number('Most sources', value=person.quota_sources, min=0, precision=0, format='%d')
             .props('outlined clearable aria-label="Most sources"')
@@ -80,12 +81,12 @@ async def ask_deletion(row: UserRow, actor: User) -> DeletionChoice | None:
     person = row.user
     shared = admin.shared_notebooks(actor, person.id)
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg gap-3'):
-        ui.label(f'Delete {person.email}?').classes('text-lg font-semibold')
-        ui.label(
+        cards.dialog_heading(
+            f'Delete {person.email}?',
             f'The account and everything it owns go for good: {counted(row.notebooks_owned, "notebook")} with '
             'their sources, notes, chats and files, its sessions and API tokens, and its private chats in '
-            'notebooks of others. Sources and notes it added to notebooks of others stay there. This cannot be undone.'
-        ).classes('text-sm text-slate-600')
+            'notebooks of others. Sources and notes it added to notebooks of others stay there. This cannot be undone.',
+        )
         heirs: dict[str, ui.select] = {}
         if shared:
             ui.label('Shared notebooks it owns: hand each to a member, or delete it.').classes('text-sm font-medium')

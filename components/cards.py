@@ -25,6 +25,12 @@ def section(title: str, subtitle: str | None = None, *, roomy: bool = False) -> 
         yield card
 
 
+def dialog_heading(title: str, explanation: str) -> None:
+    """A dialog's question in bold and what answering it does, in muted text below."""
+    ui.label(title).classes('text-lg font-semibold')
+    ui.label(explanation).classes(MUTED)
+
+
 @contextmanager
 def action_row(title: str, explanation: str) -> Iterator[ui.row]:
     """A row with `title` and its `explanation` growing on the left; what is added inside goes to the right."""
