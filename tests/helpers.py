@@ -22,10 +22,12 @@ PASSWORD = 'violet-harbour-lantern'
 T = TypeVar('T')
 
 
-def guess_all_at_once(monkeypatch: Any, guess: Callable[[int], str], count: int) -> tuple[list[str], list[str]]:
-    """Send `count` guesses from threads together and answer (the passwords actually checked, each guess's answer).
-    Every check is held until all guesses have arrived (or a second has passed): as if argon2 were slow and the guesses
-    were all in flight together."""
+def guess_all_at_once(
+    monkeypatch: Any, attempt: Callable[[str], object], refused: type[Exception], count: int
+) -> tuple[list[str], list[str]]:
+    """Make `count` wrong-password attempts from threads together and answer (the passwords actually checked, each
+    attempt's answer: the `refused` error's message, or 'accepted'). Every check is held until all attempts have
+    arrived (or a second has passed): as if argon2 were slow and the guesses were all in flight together."""
     checked: list[str] = []
     arrived = threading.Condition()
     real_verify = passwords.verify_password
@@ -36,6 +38,13 @@ def guess_all_at_once(monkeypatch: Any, guess: Callable[[int], str], count: int)
             arrived.notify_all()
             arrived.wait_for(lambda: len(checked) >= count, timeout=1.0)
         return real_verify(stored, typed)
+
+    def guess(n: int) -> str:
+        try:
+            attempt(f'guess-number-{n}-of-them')
+        except refused as e:
+            return str(e)
+        return 'accepted'
 
     monkeypatch.setattr(passwords, 'verify_password', slow_verify)
     with ThreadPoolExecutor(count) as pool:

@@ -46,15 +46,9 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
     ann: User, settings_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_env(RATE_LOGIN='2/15minutes')
-
-    def guess(n: int) -> str:
-        try:
-            delete_own_account(ann, email=ann.email, answer=f'guess-number-{n}-of-them')
-        except DeletionError as e:
-            return str(e)
-        return 'deleted'
-
-    checked, answers = guess_all_at_once(monkeypatch, guess, GUESSES)
+    checked, answers = guess_all_at_once(
+        monkeypatch, lambda guess: delete_own_account(ann, email=ann.email, answer=guess), DeletionError, GUESSES
+    )
     assert len(checked) == 2, f'{len(checked)} guesses were checked against the password; the limit is 2'
     assert sum('Please wait' in answer for answer in answers) == GUESSES - 2
     with pytest.raises(DeletionError, match='Please wait'):  # even the right one waits out the lock

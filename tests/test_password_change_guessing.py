@@ -16,15 +16,12 @@ def test_guesses_sent_at_once_are_limited_like_guesses_sent_one_by_one(
     ann: User, settings_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_env(RATE_LOGIN='2/15minutes')
-
-    def guess(n: int) -> str:
-        try:
-            change_password(ann, f'guess-number-{n}-of-them', NEW_PASSWORD, keep_token=None)
-        except PasswordChangeError as e:
-            return str(e)
-        return 'changed'
-
-    checked, answers = guess_all_at_once(monkeypatch, guess, GUESSES)
+    checked, answers = guess_all_at_once(
+        monkeypatch,
+        lambda guess: change_password(ann, guess, NEW_PASSWORD, keep_token=None),
+        PasswordChangeError,
+        GUESSES,
+    )
     assert len(checked) == 2, f'{len(checked)} guesses were checked against the password; the limit is 2'
     assert sum('Please wait' in answer for answer in answers) == GUESSES - 2
     assert repos.users.authenticate('ann@example.com', PASSWORD) is not None
