@@ -9,7 +9,7 @@ from e2e.conftest import register, shot
 def test_make_use_and_revoke_an_api_token(page: Page, server) -> None:
     register(page, 'e2e-tokens@example.com')
     page.goto('/settings')
-    expect(page.get_by_text('API tokens')).to_be_visible()
+    expect(page.get_by_text('API tokens', exact=True)).to_be_visible()
     expect(page.get_by_text('No tokens yet.')).to_be_visible()
 
     page.get_by_label('Token name').fill('sync script')

@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 import weasyprint
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from e2e.conftest import Server, create_notebook, register, shot
 from e2e.test_studio import NODE_NAMES_JS, animations_done, chart_id, chart_still, click_node
@@ -41,6 +42,20 @@ FILLER = (
     'A harbour pilot is a mariner who steers visiting ships through local waters. '
     'A tide table is a list of the times and heights of high and low water. '
 )
+
+
+def open_node_menu(page: Page, label: str) -> Locator:
+    """Click a node on the canvas until its menu opens: a click is a pixel position, and under load the chart can
+    still be settling after the live updates of the studio outputs made just before."""
+    menu = page.locator('[aria-label="Node actions"]')
+    for _ in range(3):
+        click_node(page, label)
+        try:
+            menu.wait_for(state='visible', timeout=5_000)
+            return menu
+        except PlaywrightTimeoutError:
+            chart_still(page)
+    raise AssertionError(f'the menu of node {label!r} did not open after three clicks')
 
 
 @pytest.fixture(scope='module')
@@ -387,8 +402,7 @@ def test_payloads_everywhere_render_as_text(
     expect(dialog.locator('.nicegui-echart canvas').first).to_be_visible()
     chart_still(page)  # a node has no position until it has landed
     first_label = page.evaluate(NODE_NAMES_JS, chart_id(page))[1]
-    click_node(page, first_label)
-    page.locator('[aria-label="Node actions"]').get_by_role('button', name='Rename').click()
+    open_node_menu(page, first_label).get_by_role('button', name='Rename').click()
     page.get_by_role('dialog').get_by_label('Label').fill(PAYLOADS[1])
     page.get_by_role('button', name='Save', exact=True).click()
     expect(page.get_by_text('saved as version 2')).to_be_visible()
