@@ -96,7 +96,8 @@ class NodeMenu:
             for color, name in PALETTE.items():
                 swatch = ui.button(on_click=lambda c=color: self.recolor(c)).props('round dense size=xs unelevated')
                 swatch.props['aria-label'] = name
-                swatch.style(f'background: {color} !important; width: 22px; height: 22px')
+                swatch.style('width: 22px; height: 22px')
+                swatch.style['background'] = f'{color} !important'  # on the dict: no style string is parsed
                 swatch.tooltip(name).mark(f'node-colour-{name.lower()}')
             ui.button(icon='format_color_reset', on_click=lambda: self.recolor(None)).props(
                 'flat round dense size=sm aria-label="Default colour"'

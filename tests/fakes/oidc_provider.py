@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,7 +29,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent / 'oidc'
 CLIENT_ID = 'aurenlm'
-CLIENT_SECRET = 'aurenlm-test-client-secret-' + 'q' * 16
+CLIENT_SECRET = secrets.token_urlsafe(32)  # made per test run and handed to the provider it starts
 _FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 
 
